@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { destination, type Logger, pino } from "pino";
 
 /** Paths pino blanks out wherever they appear, so no token, key or secret reaches a log line. */
 export const REDACT_PATHS = [
@@ -23,12 +23,17 @@ export const REDACT_PATHS = [
   "databaseUrl",
 ];
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
-    name: options.name ?? "agent-fleet",
-    level: options.level ?? process.env.LOG_LEVEL ?? "info",
-    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-  });
+export function createLogger(
+  options: { level?: string; name?: string; destination?: 1 | 2 } = {},
+): Logger {
+  return pino(
+    {
+      name: options.name ?? "agent-fleet",
+      level: options.level ?? process.env.LOG_LEVEL ?? "info",
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    destination({ fd: options.destination ?? 1, sync: false }),
+  );
 }
 
 /** Removes anything that looks like a credential from free text (agent stderr, git errors). */
@@ -42,6 +47,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
     .replace(/\bgithub_pat_[A-Za-z0-9_]{20,}\b/g, "[redacted]")
     .replace(/(x-access-token:)[^@\s]+@/g, "$1[redacted]@")
     .replace(/(\/\/)[^/@\s:]+:[^/@\s]+@/g, "$1[redacted]@")
-    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, "[redacted]")
+    .replace(
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+      "[redacted]",
+    )
     .replace(/\b(Bearer|token)\s+[A-Za-z0-9._-]{16,}/gi, "$1 [redacted]");
 }

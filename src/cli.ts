@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from "commander";
+import { loadSettings } from "./config/settings.js";
+import { type FleetMode, openDatabase, startFleet } from "./fleet.js";
+import { createLogger } from "./log.js";
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+
+/** Runs until SIGINT/SIGTERM, then shuts down cleanly; a second signal forces the exit. */
+async function serve(mode: FleetMode, options: { drain?: boolean }) {
+  const settings = loadSettings();
+  const log = createLogger({ level: settings.logLevel });
+  const fleet = await startFleet(mode, settings, log);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal; exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, drain: Boolean(options.drain) }, "shutting down");
+    try {
+      await fleet.stop({ drain: Boolean(options.drain) });
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+const program = new Command()
+  .name("fleet")
+  .description("agent-fleet: a GitHub App that runs coding agents through a repository's backlog");
+
+program
+  .command("start")
+  .description("run the webhook server and a runner in one process")
+  .action(() => serve("all", {}));
+
+program
+  .command("server")
+  .description("run only the webhook server (stateless; run as many as you like)")
+  .action(() => serve("server", {}));
+
+program
+  .command("runner")
+  .description("run only a runner (one per host)")
+  .option("--drain", "on SIGTERM, wait for running agents to finish before exiting")
+  .action((options: { drain?: boolean }) => serve("runner", options));
+
+program
+  .command("migrate")
+  .description("apply database migrations and exit")
+  .action(async () => {
+    const settings = loadSettings();
+    const log = createLogger({ level: settings.logLevel });
+    const database = await openDatabase(settings, log);
+    await database.close();
+    log.info("migrations applied");
+  });
+
+program
+  .command("simulate")
+  .description("run a scenario against the GitHub emulator on a fresh embedded database")
+  .argument("<scenario>", "path to a scenario YAML file")
+  .option("--json", "print the report as JSON")
+  .option("--speed <n>", "divide every scenario and config duration by n", positiveNumber)
+  .action(async (scenarioPath: string, options: { json?: boolean; speed?: number }) => {
+    const { runSimulationCommand } = await import("./sim/simulate-command.js");
+    process.exitCode = await runSimulationCommand(scenarioPath, options);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`fleet: ${(error as Error).message ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,11 @@
+export type { FinishAttemptInput } from "./attempts.js";
+export { finishAttempt, recordAttemptHeartbeat, recordAttemptProcess } from "./attempts.js";
+export { CANCELLABLE_STATES, type CancelNotice, cancelActiveTask } from "./cancel.js";
+export { type ClaimInput, claimNextTask } from "./claim.js";
+export { recordDelivery } from "./deliveries.js";
+export { recordDeliveryOnce } from "./delivery-once.js";
+export { type EnqueueInput, type EnqueueResult, enqueueTask } from "./enqueue.js";
+export { recordEvent } from "./events.js";
+export { findActiveTask, getTask, listEvents, listTasks } from "./read.js";
+export { requeueDueRetries } from "./retries.js";
+export { registerRunner, renewRunnerLease, renewTaskLeases, stopRunner } from "./runners.js";

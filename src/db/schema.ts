@@ -1,0 +1,132 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { ACTIVE_STATES, type TaskState } from "./task-states.js";
+
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** `state in (...active)`: the predicate of the one-active-task-per-issue index. */
+export const activeStatePredicate = sql.raw(
+  `state in (${ACTIVE_STATES.map((s) => `'${s}'`).join(", ")})`,
+);
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    repoFullName: text("repo_full_name").notNull(),
+    repoId: bigint("repo_id", { mode: "number" }).notNull(),
+    installationId: bigint("installation_id", { mode: "number" }).notNull(),
+    issueNumber: integer("issue_number").notNull(),
+    issueTitle: text("issue_title").notNull(),
+    issueBody: text("issue_body").notNull(),
+    defaultBranch: text("default_branch").notNull(),
+    cloneUrl: text("clone_url").notNull(),
+    requestedBy: text("requested_by").notNull(),
+    state: text("state").$type<TaskState>().notNull(),
+    priority: integer("priority").notNull().default(0),
+    /** Number of attempts started. */
+    attempt: integer("attempt").notNull().default(0),
+    runAfter: tstz("run_after").notNull().defaultNow(),
+    leaseOwner: text("lease_owner"),
+    leaseToken: uuid("lease_token"),
+    leaseExpiresAt: tstz("lease_expires_at"),
+    branch: text("branch"),
+    prNumber: integer("pr_number"),
+    prUrl: text("pr_url"),
+    /** Snapshot of the repo's fleet.yml at enqueue time. */
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    lastError: text("last_error"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("tasks_one_active_per_issue")
+      .on(t.repoFullName, t.issueNumber)
+      .where(activeStatePredicate),
+    // Leading with state then the claim order lets `state = 'queued' order by priority desc, id
+    // limit 1` walk the index and stop at the first claimable row instead of sorting the queue.
+    index("tasks_claim_order").on(t.state, t.priority.desc(), t.id),
+    // Keeps the per-repo running count inside the claim a tiny lookup.
+    index("tasks_running_by_repo").on(t.repoFullName).where(sql`state = 'running'`),
+  ],
+);
+
+export const attempts = pgTable(
+  "attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    taskId: bigint("task_id", { mode: "number" })
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    runnerId: text("runner_id").notNull(),
+    leaseToken: uuid("lease_token").notNull(),
+    state: text("state").$type<"running" | "finished">().notNull().default("running"),
+    outcome: text("outcome"),
+    pid: integer("pid"),
+    /** Field 22 of /proc/<pid>/stat: with the pid, identifies the process across pid reuse. */
+    pidStartTime: bigint("pid_start_time", { mode: "bigint" }),
+    dir: text("dir"),
+    exitCode: integer("exit_code"),
+    signal: text("signal"),
+    startedAt: tstz("started_at").notNull().defaultNow(),
+    endedAt: tstz("ended_at"),
+    lastHeartbeatAt: tstz("last_heartbeat_at"),
+  },
+  (t) => [uniqueIndex("attempts_task_number").on(t.taskId, t.number)],
+);
+
+export const webhookDeliveries = pgTable("webhook_deliveries", {
+  deliveryId: text("delivery_id").primaryKey(),
+  event: text("event").notNull(),
+  action: text("action"),
+  receivedAt: tstz("received_at").notNull().defaultNow(),
+});
+
+export const events = pgTable(
+  "events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    taskId: bigint("task_id", { mode: "number" }).references(() => tasks.id, {
+      onDelete: "cascade",
+    }),
+    attemptId: bigint("attempt_id", { mode: "number" }).references(() => attempts.id, {
+      onDelete: "cascade",
+    }),
+    kind: text("kind").notNull(),
+    fromState: text("from_state").$type<TaskState>(),
+    toState: text("to_state").$type<TaskState>(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    at: tstz("at").notNull().defaultNow(),
+  },
+  (t) => [index("events_task_id").on(t.taskId)],
+);
+
+export const runners = pgTable("runners", {
+  id: text("id").primaryKey(),
+  hostname: text("hostname").notNull(),
+  pid: integer("pid").notNull(),
+  capacity: integer("capacity").notNull(),
+  startedAt: tstz("started_at").notNull().defaultNow(),
+  heartbeatAt: tstz("heartbeat_at").notNull().defaultNow(),
+  leaseExpiresAt: tstz("lease_expires_at").notNull(),
+  state: text("state").$type<"active" | "stopped">().notNull().default("active"),
+});
+
+export type Task = typeof tasks.$inferSelect;
+export type NewTask = typeof tasks.$inferInsert;
+export type Attempt = typeof attempts.$inferSelect;
+export type Event = typeof events.$inferSelect;
+export type Runner = typeof runners.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

@@ -1,0 +1,131 @@
+import type { Logger } from "pino";
+import { Probot, run as runProbotSetup } from "probot";
+import { createClock } from "./config/clock.js";
+import type { Settings } from "./config/settings.js";
+import { createDb, type Db } from "./db/client.js";
+import { startEmbeddedPostgres } from "./db/embedded.js";
+import { migrate } from "./db/migrate.js";
+import { fleetOctokitClass } from "./github/octokit-class.js";
+import { probotDeliveryFactory } from "./github/octokit-github.js";
+import { fleetApp } from "./handlers/index.js";
+import { Runner } from "./runner/runner.js";
+import { startWebhookServer } from "./server.js";
+
+export type FleetMode = "all" | "server" | "runner";
+
+export interface RunningFleet {
+  db: Db;
+  databaseUrl: string;
+  webhookUrl?: string;
+  runner?: Runner;
+  stop(options?: { drain?: boolean }): Promise<void>;
+}
+
+/** Opens the database (embedded when no DATABASE_URL) and applies migrations. */
+export async function openDatabase(settings: Settings, log: Logger) {
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let url = settings.databaseUrl;
+  if (!url) {
+    log.info({ dir: settings.pgDir }, "no DATABASE_URL; starting embedded PostgreSQL");
+    const embedded = await startEmbeddedPostgres({ dataDir: settings.pgDir, log });
+    url = embedded.url;
+    stopEmbedded = embedded.stop;
+  }
+  const { db, close } = createDb(url, { log });
+  await migrate(db);
+  return {
+    db,
+    url,
+    close: async () => {
+      await close();
+      await stopEmbedded?.();
+    },
+  };
+}
+
+/** `fleet start | server | runner`: the webhook server, a runner, or both in one process. */
+export async function startFleet(
+  mode: FleetMode,
+  settings: Settings,
+  log: Logger,
+): Promise<RunningFleet> {
+  const database = await openDatabase(settings, log);
+  const closers: Array<(drain: boolean) => Promise<void>> = [];
+  const fleet: RunningFleet = {
+    db: database.db,
+    databaseUrl: database.url,
+    async stop(options = {}) {
+      for (const close of closers.reverse()) await close(options.drain ?? false);
+      await database.close();
+    },
+  };
+  try {
+    const credentials = settings.appId && settings.privateKey;
+    if (!credentials) {
+      log.warn(
+        "GitHub App credentials are not configured (APP_ID and PRIVATE_KEY or PRIVATE_KEY_PATH, plus WEBHOOK_SECRET). " +
+          `Open http://localhost:${settings.port} to register the app from app.yml; the settings are written to .env. ` +
+          "Restart agent-fleet afterwards. No runner starts until then.",
+      );
+      if (mode !== "runner") {
+        const setup = await runProbotSetup(fleetApp({ db: database.db }), {
+          env: { ...process.env, PORT: String(settings.port) },
+          log,
+        });
+        closers.push(() => setup.stop());
+      }
+      return fleet;
+    }
+    if (!settings.webhookSecret) throw new Error("WEBHOOK_SECRET is required with APP_ID");
+
+    if (mode !== "runner") {
+      const server = await startWebhookServer({
+        db: database.db,
+        log,
+        appId: settings.appId as number,
+        privateKey: settings.privateKey as string,
+        webhookSecret: settings.webhookSecret,
+        webhookPath: settings.webhookPath,
+        githubApiUrl: settings.githubApiUrl,
+        githubThrottle: settings.githubThrottle,
+        port: settings.port,
+        host: settings.host,
+      });
+      fleet.webhookUrl = server.webhookUrl;
+      closers.push(() => server.close());
+    }
+    if (mode !== "server") {
+      const probot = new Probot({
+        appId: settings.appId as number,
+        privateKey: settings.privateKey as string,
+        log: log.child({ name: "probot" }),
+        Octokit: fleetOctokitClass({ throttle: settings.githubThrottle }),
+        ...(settings.githubApiUrl ? { baseUrl: settings.githubApiUrl } : {}),
+      });
+      const runner = new Runner({
+        db: database.db,
+        databaseUrl: database.url,
+        dataDir: settings.dataDir,
+        clock: createClock(settings.clockSpeed ?? 1),
+        log: log.child({ name: "runner" }),
+        github: probotDeliveryFactory(probot),
+        capacity: settings.runnerConcurrency,
+        leaseMs: settings.leaseTtlMs,
+        ...(settings.runnerId ? { id: settings.runnerId } : {}),
+        ...(settings.defaultAgentCommand
+          ? { defaultAgentCommand: settings.defaultAgentCommand }
+          : {}),
+      });
+      await runner.start();
+      fleet.runner = runner;
+      closers.push(async (drain) => {
+        if (drain) await runner.drain();
+        await runner.stop();
+      });
+    }
+    return fleet;
+  } catch (error) {
+    await fleet.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,94 @@
+import type { Probot, ProbotOctokit } from "probot";
+import { roleFromPermission } from "./permissions.js";
+import type { DeliveryGitHub, DeliveryGitHubFactory, IssueGitHub } from "./types.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export function splitRepo(fullName: string): { owner: string; repo: string } {
+  const [owner, repo, ...rest] = fullName.split("/");
+  if (!owner || !repo || rest.length) throw new Error(`not an owner/name repository: ${fullName}`);
+  return { owner, repo };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { status?: number }).status === 404;
+}
+
+export function issueGitHub(
+  octokit: Octokit,
+  repoFullName: string,
+  readConfig: () => Promise<unknown>,
+): IssueGitHub {
+  const { owner, repo } = splitRepo(repoFullName);
+  return {
+    async roleOf(username) {
+      try {
+        const { data } = await octokit.request(
+          "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+          { owner, repo, username },
+        );
+        return roleFromPermission(data);
+      } catch (error) {
+        if (isNotFound(error)) return "none";
+        throw error;
+      }
+    },
+    async comment(issueNumber, body) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        body,
+      });
+    },
+    readFleetConfig: readConfig,
+  };
+}
+
+export function deliveryGitHub(
+  appOctokit: Octokit,
+  octokit: Octokit,
+  installationId: number,
+  repoFullName: string,
+): DeliveryGitHub {
+  const { owner, repo } = splitRepo(repoFullName);
+  return {
+    async createPushToken() {
+      const { data } = await appOctokit.request(
+        "POST /app/installations/{installation_id}/access_tokens",
+        {
+          installation_id: installationId,
+          repositories: [repo],
+          permissions: { contents: "write", pull_requests: "write" },
+        },
+      );
+      return data.token;
+    },
+    async createPullRequest(pr) {
+      const { data } = await octokit.request("POST /repos/{owner}/{repo}/pulls", {
+        owner,
+        repo,
+        ...pr,
+      });
+      return { number: data.number, url: data.html_url };
+    },
+    async comment(issueNumber, body) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        body,
+      });
+    },
+  };
+}
+
+/** Builds per-repository clients from the app's credentials, for runners outside a webhook. */
+export function probotDeliveryFactory(probot: Probot): DeliveryGitHubFactory {
+  return {
+    async forRepo(installationId, repoFullName) {
+      const [appOctokit, octokit] = await Promise.all([probot.auth(), probot.auth(installationId)]);
+      return deliveryGitHub(appOctokit, octokit, installationId, repoFullName);
+    },
+  };
+}

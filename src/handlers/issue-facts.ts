@@ -1,0 +1,29 @@
+import type { Context } from "probot";
+import type { IssueFacts } from "../tasks/issue-facts.js";
+
+type IssueContext = Context<"issues.labeled" | "issues.unlabeled" | "issues.closed">;
+
+/** Lifts the facts the domain needs out of an issues webhook payload. */
+export function issueFacts(context: IssueContext): IssueFacts {
+  const { payload } = context;
+  const installationId = payload.installation?.id;
+  if (installationId === undefined) throw new Error("issues webhook without an installation id");
+  const label = "label" in payload ? payload.label?.name : undefined;
+  return {
+    deliveryId: context.id,
+    installationId,
+    repo: {
+      fullName: payload.repository.full_name,
+      id: payload.repository.id,
+      defaultBranch: payload.repository.default_branch,
+      cloneUrl: payload.repository.clone_url,
+    },
+    issue: {
+      number: payload.issue.number,
+      title: payload.issue.title,
+      body: payload.issue.body ?? "",
+    },
+    sender: { login: payload.sender.login, type: payload.sender.type },
+    ...(label === undefined ? {} : { label }),
+  };
+}

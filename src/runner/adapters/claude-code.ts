@@ -1,0 +1,30 @@
+import { z } from "zod";
+import type { AgentAdapter } from "./types.js";
+
+const settingsSchema = z
+  .object({
+    /** The claude executable; a path lets a host pin a version or a test use a stand-in. */
+    binary: z.string().min(1).default("claude"),
+    model: z.string().min(1).optional(),
+    maxTurns: z.number().int().positive().optional(),
+    permissionMode: z.string().min(1).optional(),
+  })
+  .default({ binary: "claude" });
+
+/** Claude Code in print mode; stream-json gives one event per step, which is the heartbeat. */
+export const claudeCodeAdapter: AgentAdapter = {
+  name: "claude-code",
+  defaultPassthrough: ["ANTHROPIC_API_KEY"],
+  launch(ctx) {
+    const parsed = settingsSchema.safeParse(ctx.settings ?? undefined);
+    if (!parsed.success) {
+      throw new Error(`invalid claude-code agent settings: ${z.prettifyError(parsed.error)}`);
+    }
+    const s = parsed.data;
+    const argv = [s.binary, "-p", "--output-format", "stream-json", "--verbose"];
+    if (s.model) argv.push("--model", s.model);
+    if (s.maxTurns !== undefined) argv.push("--max-turns", String(s.maxTurns));
+    if (s.permissionMode) argv.push("--permission-mode", s.permissionMode);
+    return { argv, stdinFile: ctx.promptFile };
+  },
+};

@@ -1,0 +1,17 @@
+import { claudeCodeAdapter } from "./claude-code.js";
+import { commandAdapter } from "./command.js";
+import type { AgentAdapter } from "./types.js";
+
+export type { AgentAdapter, AgentLaunch, AgentLaunchContext } from "./types.js";
+
+const adapters: Record<AgentAdapter["name"], AgentAdapter> = {
+  command: commandAdapter,
+  "claude-code": claudeCodeAdapter,
+};
+
+export function getAdapter(name: string): AgentAdapter {
+  if (!Object.hasOwn(adapters, name)) {
+    throw new Error(`unknown agent adapter "${name}"; known: ${Object.keys(adapters).join(", ")}`);
+  }
+  return adapters[name as AgentAdapter["name"]];
+}

@@ -1,0 +1,25 @@
+/** What to exec for one attempt: never a shell string, always an argv. */
+export interface AgentLaunch {
+  argv: string[];
+  /** Fed to the agent's stdin; /dev/null when absent. */
+  stdinFile?: string;
+  /** Extra variables on top of the runner's allow-listed agent environment. */
+  env?: Record<string, string>;
+}
+
+export interface AgentLaunchContext {
+  promptFile: string;
+  issueNumber: number;
+  repoFullName: string;
+  workdir: string;
+  attemptDir: string;
+  /** The adapter's own block of fleet.yml; each adapter validates it. */
+  settings: unknown;
+}
+
+export interface AgentAdapter {
+  name: "command" | "claude-code";
+  /** Variables the adapter needs from the runner's environment (e.g. an API key). */
+  defaultPassthrough: readonly string[];
+  launch(ctx: AgentLaunchContext): AgentLaunch;
+}

@@ -1,0 +1,75 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { createNodeMiddleware, Probot } from "probot";
+import type { Db } from "./db/client.js";
+import { fleetOctokitClass } from "./github/octokit-class.js";
+import { fleetApp } from "./handlers/index.js";
+
+export interface WebhookServerOptions {
+  db: Db;
+  log: Logger;
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  webhookPath: string;
+  githubApiUrl: string | undefined;
+  githubThrottle?: boolean;
+  port: number;
+  host: string | undefined;
+}
+
+export interface RunningServer {
+  probot: Probot;
+  url: string;
+  webhookUrl: string;
+  close(): Promise<void>;
+}
+
+/** The stateless half: verifies signed webhooks and hands each to its handler. */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningServer> {
+  const probot = new Probot({
+    appId: options.appId,
+    privateKey: options.privateKey,
+    secret: options.webhookSecret,
+    log: options.log.child({ name: "probot" }),
+    Octokit: fleetOctokitClass({ throttle: options.githubThrottle ?? true }),
+    ...(options.githubApiUrl ? { baseUrl: options.githubApiUrl } : {}),
+  });
+  const middleware = await createNodeMiddleware(fleetApp({ db: options.db }), {
+    probot,
+    webhooksPath: options.webhookPath,
+  });
+  const server: Server = createServer((req, res) => {
+    if (req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return;
+    }
+    Promise.resolve(
+      middleware(req, res, () => {
+        res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+      }),
+    ).catch((error: unknown) => {
+      options.log.error({ err: error }, "request failed");
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = !options.host || options.host === "0.0.0.0" ? "127.0.0.1" : options.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  options.log.info({ url, webhookPath: options.webhookPath }, "webhook server listening");
+  return {
+    probot,
+    url,
+    webhookUrl: `${url}${options.webhookPath}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

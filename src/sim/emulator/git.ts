@@ -1,0 +1,164 @@
+import { mkdir, rm } from "node:fs/promises";
+import { execa } from "execa";
+
+/** The emulated remotes are real bare repositories; everything here shells out to `git`. */
+
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "GitHub Emulator",
+  GIT_AUTHOR_EMAIL: "emulator@127.0.0.1",
+  GIT_COMMITTER_NAME: "GitHub Emulator",
+  GIT_COMMITTER_EMAIL: "emulator@127.0.0.1",
+};
+
+async function git(gitDir: string, args: string[], input?: string): Promise<string> {
+  const result = await execa("git", ["--git-dir", gitDir, ...args], {
+    env: { ...IDENTITY, GIT_TERMINAL_PROMPT: "0" },
+    ...(input === undefined ? {} : { input }),
+    stripFinalNewline: false,
+  });
+  return result.stdout;
+}
+
+async function gitOrNull(gitDir: string, args: string[]): Promise<string | null> {
+  try {
+    return await git(gitDir, args);
+  } catch {
+    return null;
+  }
+}
+
+/** Creates a bare repository whose default branch holds one commit with `files`. */
+export async function initBareRepo(
+  gitDir: string,
+  defaultBranch: string,
+  files: Record<string, string>,
+): Promise<string> {
+  await mkdir(gitDir, { recursive: true });
+  await execa("git", ["init", "--bare", "--quiet", `--initial-branch=${defaultBranch}`, gitDir]);
+  // A throwaway index builds nested trees without needing a working copy.
+  const index = `${gitDir}/emulator-seed.index`;
+  const withIndex = { env: { ...IDENTITY, GIT_INDEX_FILE: index } };
+  const entries: string[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    const sha = (await git(gitDir, ["hash-object", "-w", "--stdin"], content)).trim();
+    entries.push(`100644 blob ${sha}\t${path}\n`);
+  }
+  await execa("git", ["--git-dir", gitDir, "update-index", "--add", "--index-info"], {
+    ...withIndex,
+    input: entries.join(""),
+  });
+  const tree = (await execa("git", ["--git-dir", gitDir, "write-tree"], withIndex)).stdout.trim();
+  const commit = (await git(gitDir, ["commit-tree", tree, "-m", "Initial commit"])).trim();
+  await git(gitDir, ["update-ref", `refs/heads/${defaultBranch}`, commit]);
+  await rm(index, { force: true });
+  return commit;
+}
+
+/** Branch name -> tip sha, read fresh so pushes made since are seen. */
+export async function listBranches(gitDir: string): Promise<Map<string, string>> {
+  const out = await git(gitDir, [
+    "for-each-ref",
+    "--format=%(objectname) %(refname)",
+    "refs/heads",
+  ]);
+  const branches = new Map<string, string>();
+  for (const line of out.split("\n")) {
+    const [sha, ref] = line.split(" ");
+    if (sha && ref) branches.set(ref.replace(/^refs\/heads\//, ""), sha);
+  }
+  return branches;
+}
+
+/** Resolves a branch, tag or sha to a commit sha, or null. */
+export async function resolveCommit(gitDir: string, ref: string): Promise<string | null> {
+  if (ref.startsWith("-") || ref.includes("..")) return null;
+  const out = await gitOrNull(gitDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  return out?.trim() || null;
+}
+
+export type TreeEntry =
+  | { kind: "file"; sha: string; size: number; content: Buffer }
+  | {
+      kind: "dir";
+      sha: string;
+      entries: Array<{ name: string; type: string; sha: string; size: number }>;
+    };
+
+/** Reads `path` at `commit`: a file with its bytes, a directory listing, or null when absent. */
+export async function readPath(
+  gitDir: string,
+  commit: string,
+  path: string,
+): Promise<TreeEntry | null> {
+  const spec = `${commit}:${path.replace(/^\/+|\/+$/g, "")}`;
+  const type = (await gitOrNull(gitDir, ["cat-file", "-t", spec]))?.trim();
+  const sha = (await gitOrNull(gitDir, ["rev-parse", "--verify", "--quiet", spec]))?.trim();
+  if (!type || !sha) return null;
+  if (type === "blob") {
+    const result = await execa("git", ["--git-dir", gitDir, "cat-file", "blob", sha], {
+      encoding: "buffer",
+      stripFinalNewline: false,
+    });
+    const content = Buffer.from(result.stdout);
+    return { kind: "file", sha, size: content.length, content };
+  }
+  if (type !== "tree") return null;
+  const out = await git(gitDir, ["ls-tree", "-l", sha]);
+  const entries = out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [meta = "", name = ""] = line.split("\t");
+      const [, objType = "", objSha = "", size = ""] = meta.split(/\s+/);
+      return { name, type: objType, sha: objSha, size: Number(size) || 0 };
+    });
+  return { kind: "dir", sha, entries };
+}
+
+export interface ChangedFile {
+  filename: string;
+  status: "added" | "removed" | "modified" | "changed";
+  additions: number;
+  deletions: number;
+  sha: string | null;
+}
+
+/** Files changed on `head` since it forked from `base` (what GitHub's three-dot diff shows). */
+export async function diffFiles(
+  gitDir: string,
+  base: string,
+  head: string,
+): Promise<ChangedFile[]> {
+  const range = `${base}...${head}`;
+  const numstat = await git(gitDir, ["diff", "--no-renames", "--numstat", "-z", range]);
+  const raw = await git(gitDir, ["diff", "--no-renames", "--raw", "--no-abbrev", "-z", range]);
+  const counts = new Map<string, { additions: number; deletions: number }>();
+  for (const record of numstat.split("\0").filter(Boolean)) {
+    const [add = "0", del = "0", name = ""] = record.split("\t");
+    counts.set(name, { additions: Number(add) || 0, deletions: Number(del) || 0 });
+  }
+  // --raw -z emits ":meta\0path\0" pairs.
+  const parts = raw.split("\0");
+  const files: ChangedFile[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const meta = parts[i] as string;
+    const filename = parts[i + 1] as string;
+    if (!meta.startsWith(":")) continue;
+    const [, , , newSha = "", letter = ""] = meta.slice(1).split(" ");
+    const status =
+      letter === "A"
+        ? "added"
+        : letter === "D"
+          ? "removed"
+          : letter === "M"
+            ? "modified"
+            : "changed";
+    const count = counts.get(filename) ?? { additions: 0, deletions: 0 };
+    files.push({ filename, status, ...count, sha: status === "removed" ? null : newSha });
+  }
+  return files;
+}
+
+export async function countCommits(gitDir: string, base: string, head: string): Promise<number> {
+  return Number((await git(gitDir, ["rev-list", "--count", `${base}..${head}`])).trim());
+}

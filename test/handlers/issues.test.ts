@@ -1,0 +1,249 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import nock from "nock";
+import { pino } from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/client.js";
+import { events, tasks } from "../../src/db/schema.js";
+import { fleetApp } from "../../src/handlers/index.js";
+import { API, strictNock, TEST_PRIVATE_KEY } from "../helpers/github-nock.js";
+import { issuesPayload } from "../helpers/payloads.js";
+import { createTestDatabase } from "../support/db.js";
+
+const REPO = "/repos/Codertocat/Hello-World";
+const CONFIG_PATH = "/contents/.github%2Ffleet.yml";
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Db;
+let probot: Probot;
+
+strictNock();
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+// A fresh app per test, so no installation token is cached between tests.
+beforeEach(async () => {
+  await db.delete(events);
+  await db.delete(tasks);
+  probot = new Probot({
+    appId: 1,
+    privateKey: TEST_PRIVATE_KEY,
+    log: pino({ level: process.env.TEST_LOG ?? "silent" }),
+    // Applied last, so the throttle (3 s between comments) and retries stay off in tests.
+    Octokit: ProbotOctokit.defaults((options: object) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+  });
+  await probot.load(fleetApp({ db }));
+});
+
+function installationToken() {
+  return nock(API)
+    .post("/app/installations/4242/access_tokens")
+    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+}
+
+function fleetConfig(yaml: string | null) {
+  const scope = nock(API);
+  if (yaml === null) {
+    scope.get(`${REPO}${CONFIG_PATH}`).reply(404, { message: "Not Found" });
+    scope.get(`/repos/Codertocat/.github${CONFIG_PATH}`).reply(404, { message: "Not Found" });
+  } else {
+    scope
+      .get(`${REPO}${CONFIG_PATH}`)
+      .reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
+  }
+  return scope;
+}
+
+function permission(login: string, role: string) {
+  const legacy = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+  return nock(API)
+    .get(`${REPO}/collaborators/${login}/permission`)
+    .reply(200, { permission: legacy, role_name: role, user: { login } });
+}
+
+async function receive(name: "issues", payload: object, id = randomUUID()) {
+  await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+  return id;
+}
+
+const activeTasks = () => db.select().from(tasks);
+
+describe("issues.labeled", () => {
+  it("enqueues one task when a writer adds the trigger label", async () => {
+    installationToken();
+    fleetConfig(null);
+    permission("Codertocat", "write");
+    await receive("issues", issuesPayload("labeled"));
+
+    const rows = await activeTasks();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      repoFullName: "Codertocat/Hello-World",
+      issueNumber: 1,
+      state: "queued",
+      requestedBy: "Codertocat",
+      installationId: 4242,
+    });
+    const taskId = rows[0]?.id ?? -1;
+    const enqueued = await db.select().from(events).where(eq(events.taskId, taskId));
+    expect(enqueued.map((e) => e.toState)).toEqual(["queued"]);
+  });
+
+  it.each(["maintain", "admin"])("accepts %s permission", async (role) => {
+    installationToken();
+    fleetConfig(null);
+    permission("Codertocat", role);
+    await receive("issues", issuesPayload("labeled"));
+    expect(await activeTasks()).toHaveLength(1);
+  });
+
+  it("does not enqueue twice when the same delivery arrives twice", async () => {
+    const id = randomUUID();
+    installationToken();
+    for (let i = 0; i < 2; i++) {
+      fleetConfig(null);
+      permission("Codertocat", "write");
+      await receive("issues", issuesPayload("labeled"), id);
+    }
+    expect(await activeTasks()).toHaveLength(1);
+  });
+
+  it("refuses a read-only user with one comment, and says nothing on redelivery", async () => {
+    const id = randomUUID();
+    installationToken();
+    fleetConfig(null);
+    permission("mallory", "read");
+    let commentBody = "";
+    nock(API)
+      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
+        commentBody = body.body;
+        return true;
+      })
+      .reply(201, { id: 1 });
+    await receive("issues", issuesPayload("labeled", { sender: "mallory" }), id);
+
+    expect(commentBody).toContain("@mallory");
+    expect(commentBody).toContain("write, maintain or admin");
+    expect(await activeTasks()).toHaveLength(0);
+    const refused = await db.select().from(events).where(eq(events.kind, "refused"));
+    expect(refused).toHaveLength(1);
+
+    fleetConfig(null);
+    permission("mallory", "read");
+    await receive("issues", issuesPayload("labeled", { sender: "mallory" }), id);
+    expect(await db.select().from(events).where(eq(events.kind, "refused"))).toHaveLength(1);
+  });
+
+  it("treats a user who is not a collaborator as having no access", async () => {
+    installationToken();
+    fleetConfig(null);
+    nock(API).get(`${REPO}/collaborators/stranger/permission`).reply(404, { message: "Not Found" });
+    nock(API).post(`${REPO}/issues/1/comments`).reply(201, { id: 1 });
+    await receive("issues", issuesPayload("labeled", { sender: "stranger" }));
+    expect(await activeTasks()).toHaveLength(0);
+  });
+
+  it("ignores labels other than the trigger label", async () => {
+    installationToken();
+    fleetConfig(null);
+    await receive("issues", issuesPayload("labeled", { label: "bug" }));
+    expect(await activeTasks()).toHaveLength(0);
+  });
+
+  it("uses the trigger label from .github/fleet.yml", async () => {
+    installationToken();
+    fleetConfig("trigger:\n  label: fleet-go\n");
+    await receive("issues", issuesPayload("labeled", { label: "agent-ready" }));
+    expect(await activeTasks()).toHaveLength(0);
+
+    fleetConfig("trigger:\n  label: fleet-go\n");
+    permission("Codertocat", "admin");
+    await receive("issues", issuesPayload("labeled", { label: "fleet-go" }));
+    expect(await activeTasks()).toHaveLength(1);
+  });
+
+  it("explains an invalid fleet.yml on the issue and dispatches nothing", async () => {
+    installationToken();
+    fleetConfig("agent:\n  timeout: soon\n  maxAttempts: 0\n");
+    let commentBody = "";
+    nock(API)
+      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
+        commentBody = body.body;
+        return true;
+      })
+      .reply(201, { id: 1 });
+    await receive("issues", issuesPayload("labeled"));
+    expect(commentBody).toContain("`agent.timeout`");
+    expect(commentBody).toContain("`agent.maxAttempts`");
+    expect(await activeTasks()).toHaveLength(0);
+  });
+
+  it("explains unparseable YAML instead of failing the webhook", async () => {
+    installationToken();
+    fleetConfig("trigger: [unclosed\n");
+    let commentBody = "";
+    nock(API)
+      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
+        commentBody = body.body;
+        return true;
+      })
+      .reply(201, { id: 1 });
+    await receive("issues", issuesPayload("labeled"));
+    expect(commentBody).toContain("invalid YAML");
+    expect(await activeTasks()).toHaveLength(0);
+  });
+});
+
+describe("withdrawing an issue", () => {
+  async function enqueue() {
+    installationToken();
+    fleetConfig(null);
+    permission("Codertocat", "write");
+    await receive("issues", issuesPayload("labeled"));
+    const [task] = await activeTasks();
+    if (task?.state !== "queued") throw new Error(`expected a queued task, got ${task?.state}`);
+    return task;
+  }
+
+  it("cancels the task when the trigger label is removed", async () => {
+    const task = await enqueue();
+    fleetConfig(null);
+    await receive("issues", issuesPayload("unlabeled"));
+    const [after] = await db.select().from(tasks).where(eq(tasks.id, task.id));
+    expect(after?.state).toBe("cancelled");
+  });
+
+  it("leaves the task alone when another label is removed", async () => {
+    const task = await enqueue();
+    fleetConfig(null);
+    await receive("issues", issuesPayload("unlabeled", { label: "bug" }));
+    const [after] = await db.select().from(tasks).where(eq(tasks.id, task.id));
+    expect(after?.state).toBe("queued");
+  });
+
+  it("cancels the task when the issue is closed, without asking GitHub anything", async () => {
+    const task = await enqueue();
+    await receive("issues", issuesPayload("closed"));
+    const [after] = await db.select().from(tasks).where(eq(tasks.id, task.id));
+    expect(after?.state).toBe("cancelled");
+  });
+});
+
+describe("other events", () => {
+  it("makes no GitHub call and writes nothing for an event the fleet does not handle", async () => {
+    await receive("issues", issuesPayload("opened"));
+    expect(await activeTasks()).toHaveLength(0);
+  });
+});
