@@ -6,8 +6,11 @@ export interface IssueReport {
   number: number;
   dispatches: number;
   outcome: string;
-  pr: { number: number; branch: string; closesIssue: boolean } | null;
+  pr: { number: number; branch: string; closesIssue: boolean; files: string[] } | null;
+  /** Fleet branches for this issue found on the remote: nothing may be pushed for a cancel. */
+  pushedBranches: string[];
   comments: number;
+  lastComment: string | null;
 }
 
 export interface SimulationReport {
@@ -39,8 +42,10 @@ export interface ReportFacts {
   tasks: ReadonlyMap<string, { state: string; prNumber: number | null }>;
   /** Issue keys that have a `refused` event. */
   refused: ReadonlySet<string>;
-  pulls: ReadonlyMap<string, { number: number; head: string; body: string }[]>;
-  comments: ReadonlyMap<string, number>;
+  pulls: ReadonlyMap<string, { number: number; head: string; body: string; files: string[] }[]>;
+  /** Branch names on each remote repo. */
+  branches: ReadonlyMap<string, readonly string[]>;
+  comments: ReadonlyMap<string, readonly string[]>;
   apiCalls: SimulationReport["githubApiCalls"];
   webhookStatuses: readonly number[];
 }
@@ -64,9 +69,14 @@ export function buildReport(facts: ReportFacts): SimulationReport {
             number: pull.number,
             branch: pull.head,
             closesIssue: new RegExp(`\\bCloses #${issue.number}\\b`).test(pull.body),
+            files: pull.files,
           }
         : null,
-      comments: facts.comments.get(key) ?? 0,
+      pushedBranches: (facts.branches.get(issue.repo) ?? []).filter((b) =>
+        b.startsWith(`fleet/${issue.number}-`),
+      ),
+      comments: facts.comments.get(key)?.length ?? 0,
+      lastComment: facts.comments.get(key)?.at(-1)?.slice(0, 1000) ?? null,
     };
   });
   const count = (outcome: string) => issues.filter((i) => i.outcome === outcome).length;

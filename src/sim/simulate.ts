@@ -14,6 +14,7 @@ import { fleetOctokitClass } from "../github/octokit-class.js";
 import { probotDeliveryFactory } from "../github/octokit-github.js";
 import { Runner } from "../runner/runner.js";
 import { startWebhookServer } from "../server.js";
+import { diffFiles, listBranches } from "./emulator/git.js";
 import { type Emulator, startEmulator } from "./emulator/index.js";
 import { readJournal } from "./journal.js";
 import { buildReport, type SimulationReport } from "./report.js";
@@ -144,13 +145,30 @@ export async function simulate(
     await waitUntilSettled({ db, runner });
 
     const app = await collectAppFacts(db);
-    const pulls = new Map(scenario.repos.map((r) => [r.slug, emulator.pulls(r.slug)]));
+    const pulls = new Map<
+      string,
+      { number: number; head: string; body: string; files: string[] }[]
+    >();
+    for (const repo of scenario.repos) {
+      const gitDir = emulator.state.repo(repo.slug)?.gitDir;
+      const withFiles = [];
+      for (const pull of emulator.pulls(repo.slug)) {
+        const files = gitDir ? await diffFiles(gitDir, pull.base, pull.head) : [];
+        withFiles.push({ ...pull, files: files.map((f) => f.filename).sort() });
+      }
+      pulls.set(repo.slug, withFiles);
+    }
     const comments = new Map(
       scenario.issues.map((i) => [
         `${i.repo}#${i.number}`,
-        emulator.comments(i.repo, i.number).length,
+        emulator.comments(i.repo, i.number).map((c) => c.body),
       ]),
     );
+    const branches = new Map<string, string[]>();
+    for (const repo of scenario.repos) {
+      const gitDir = emulator.state.repo(repo.slug)?.gitDir;
+      branches.set(repo.slug, gitDir ? [...(await listBranches(gitDir)).keys()] : []);
+    }
     return buildReport({
       scenario,
       speed,
@@ -159,6 +177,7 @@ export async function simulate(
       tasks: app.tasks,
       refused: app.refused,
       pulls,
+      branches,
       comments,
       apiCalls: emulator.stats(),
       webhookStatuses: emulator.deliveries().map((d) => d.status ?? 0),

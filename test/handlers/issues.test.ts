@@ -7,7 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
 import { events, tasks } from "../../src/db/schema.js";
 import { fleetApp } from "../../src/handlers/index.js";
-import { API, strictNock, TEST_PRIVATE_KEY } from "../helpers/github-nock.js";
+import { API, strictNock } from "../helpers/github-nock.js";
+import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
 import { issuesPayload } from "../helpers/payloads.js";
 import { createTestDatabase } from "../support/db.js";
 

@@ -1,14 +1,7 @@
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { afterEach, beforeEach, expect } from "vitest";
 
 export const API = "https://api.github.com";
-
-export const TEST_PRIVATE_KEY = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-}).privateKey;
 
 /**
  * nock with the network closed: any request nobody expected fails the test, and so does any

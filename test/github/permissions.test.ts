@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { canTrigger, roleFromPermission } from "../../src/github/permissions.js";
+
+describe("who may trigger an agent", () => {
+  it.each([
+    [{ permission: "admin", role_name: "admin" }, "admin", true],
+    [{ permission: "write", role_name: "maintain" }, "maintain", true],
+    [{ permission: "write", role_name: "write" }, "write", true],
+    [{ permission: "read", role_name: "triage" }, "triage", false],
+    [{ permission: "read", role_name: "read" }, "read", false],
+    [{ permission: "none" }, "none", false],
+    [{ permission: "push" }, "write", true],
+    [{ permission: "pull" }, "read", false],
+    [{ permission: "write", role_name: "custom-role" }, "none", false],
+    [{}, "none", false],
+  ])("%j is %s (trigger: %s)", (answer, role, allowed) => {
+    expect(roleFromPermission(answer)).toBe(role);
+    expect(canTrigger(roleFromPermission(answer))).toBe(allowed);
+  });
+});

@@ -1,0 +1,106 @@
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { events, tasks, webhookDeliveries } from "../../src/db/schema.js";
+import { type RunningServer, startWebhookServer } from "../../src/server.js";
+import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
+import { issuesPayload } from "../helpers/payloads.js";
+import { createTestDatabase } from "../support/db.js";
+
+const SECRET = "test-webhook-secret";
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let server: RunningServer;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startWebhookServer({
+    db: database.db,
+    log: pino({ level: "silent" }),
+    appId: 1,
+    privateKey: TEST_PRIVATE_KEY,
+    webhookSecret: SECRET,
+    webhookPath: "/api/github/webhooks",
+    githubApiUrl: "http://127.0.0.1:9",
+    port: 0,
+    host: "127.0.0.1",
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await database?.close();
+});
+
+async function post(body: string, headers: Record<string, string>) {
+  return fetch(server.webhookUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+}
+
+async function nothingStored() {
+  expect(await database.db.select().from(tasks)).toEqual([]);
+  expect(await database.db.select().from(webhookDeliveries)).toEqual([]);
+  expect(await database.db.select().from(events)).toEqual([]);
+}
+
+describe("the webhook endpoint", () => {
+  const body = JSON.stringify(issuesPayload("labeled"));
+
+  it("answers health checks", async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it("rejects a delivery signed with the wrong secret, and stores nothing", async () => {
+    const response = await post(body, {
+      "x-github-event": "issues",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": await sign("not-the-secret", body),
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(await response.text()).toMatch(/signature/i);
+    await nothingStored();
+  });
+
+  it("rejects an unsigned delivery with a clear error", async () => {
+    const response = await post(body, {
+      "x-github-event": "issues",
+      "x-github-delivery": randomUUID(),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/x-hub-signature-256/i);
+    await nothingStored();
+  });
+
+  it("rejects a signed body that is not JSON", async () => {
+    const broken = "{not json";
+    const response = await post(broken, {
+      "x-github-event": "issues",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": await sign(SECRET, broken),
+    });
+    expect(response.status).toBe(400);
+    await nothingStored();
+  });
+
+  it("accepts a signed event it does not act on, and makes no GitHub call", async () => {
+    const opened = JSON.stringify(issuesPayload("opened"));
+    const response = await post(opened, {
+      "x-github-event": "issues",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": await sign(SECRET, opened),
+    });
+    // githubApiUrl points at a closed port: any GitHub call would have failed this delivery.
+    expect(response.status).toBe(200);
+    await nothingStored();
+  });
+
+  it("answers 404 for other paths", async () => {
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+});
