@@ -15,13 +15,15 @@ async function serve(mode: FleetMode, options: { drain?: boolean }) {
   const settings = loadSettings();
   const log = createLogger({ level: settings.logLevel });
   const fleet = await startFleet(mode, settings, log);
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // A wrapper (npm, tsx) relays the terminal's Ctrl-C, so one key press can arrive twice.
+      if (Date.now() - stoppingSince < 1_000) return;
       log.warn({ signal }, "second signal; exiting now");
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal, drain: Boolean(options.drain) }, "shutting down");
     try {
       await fleet.stop({ drain: Boolean(options.drain) });
