@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from "commander";
+import { loadEnvFile } from "./config/env-file.js";
 import { loadSettings } from "./config/settings.js";
 import { type FleetMode, openDatabase, startFleet } from "./fleet.js";
 import { createLogger } from "./log.js";
@@ -36,6 +37,8 @@ async function serve(mode: FleetMode, options: { drain?: boolean }) {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
+
+loadEnvFile();
 
 const program = new Command()
   .name("fleet")
