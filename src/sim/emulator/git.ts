@@ -84,6 +84,10 @@ export type TreeEntry =
       entries: Array<{ name: string; type: string; sha: string; size: number }>;
     };
 
+/** Commits are immutable, so what a path holds at a commit sha can be remembered. */
+const pathCache = new Map<string, TreeEntry | null>();
+const PATH_CACHE_LIMIT = 2_000;
+
 /** Reads `path` at `commit`: a file with its bytes, a directory listing, or null when absent. */
 export async function readPath(
   gitDir: string,
@@ -91,9 +95,22 @@ export async function readPath(
   path: string,
 ): Promise<TreeEntry | null> {
   const spec = `${commit}:${path.replace(/^\/+|\/+$/g, "")}`;
-  const type = (await gitOrNull(gitDir, ["cat-file", "-t", spec]))?.trim();
-  const sha = (await gitOrNull(gitDir, ["rev-parse", "--verify", "--quiet", spec]))?.trim();
-  if (!type || !sha) return null;
+  const key = `${gitDir}\0${spec}`;
+  const immutable = /^[0-9a-f]{40}$/.test(commit);
+  if (immutable && pathCache.has(key)) return pathCache.get(key) ?? null;
+  const entry = await readPathUncached(gitDir, spec);
+  if (immutable) {
+    if (pathCache.size >= PATH_CACHE_LIMIT) pathCache.clear();
+    pathCache.set(key, entry);
+  }
+  return entry;
+}
+
+async function readPathUncached(gitDir: string, spec: string): Promise<TreeEntry | null> {
+  // One process answers both "what is it" and "which object": "<sha> <type> <size>".
+  const check = (await git(gitDir, ["cat-file", "--batch-check"], `${spec}\n`)).trim();
+  const [sha, type] = check.split(" ");
+  if (!sha || !type || type === "missing" || check.endsWith("missing")) return null;
   if (type === "blob") {
     const result = await execa("git", ["--git-dir", gitDir, "cat-file", "blob", sha], {
       encoding: "buffer",
