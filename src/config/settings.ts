@@ -22,6 +22,7 @@ const envSchema = z.object({
   FLEET_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   FLEET_LEASE_TTL: durationSchema.prefault("60s"),
   FLEET_AGENT_COMMAND: z.string().optional(),
+  FLEET_CLOCK_SPEED: z.coerce.number().positive().default(1),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
 });
 
@@ -71,6 +72,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     leaseTtlMs: e.FLEET_LEASE_TTL,
     defaultAgentCommand: parseCommand(e.FLEET_AGENT_COMMAND),
     logLevel: e.LOG_LEVEL,
+    clockSpeed: e.FLEET_CLOCK_SPEED,
   };
 }
 

@@ -122,6 +122,9 @@ export const runners = pgTable("runners", {
   heartbeatAt: tstz("heartbeat_at").notNull().defaultNow(),
   leaseExpiresAt: tstz("lease_expires_at").notNull(),
   state: text("state").$type<"active" | "stopped">().notNull().default("active"),
+  // Counters flushed with each lease renewal, so the cost of an idle fleet can be measured.
+  claimQueries: bigint("claim_queries", { mode: "number" }).notNull().default(0),
+  wakeups: bigint("wakeups", { mode: "number" }).notNull().default(0),
 });
 
 export type Task = typeof tasks.$inferSelect;

@@ -62,6 +62,10 @@ export class Runner {
     this.workspaces = new Workspaces({ root: options.dataDir, log: options.log });
   }
 
+  counters() {
+    return { claimQueries: this.claimQueries, wakeups: this.wakeups };
+  }
+
   get activeAttempts(): number {
     return this.running.size;
   }
@@ -108,7 +112,7 @@ export class Runner {
     await this.filling;
     for (const attempt of this.running.values()) attempt.controller.abort("runner stopping");
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
-    await stopRunner(this.options.db, this.id);
+    await stopRunner(this.options.db, this.id, this.counters());
     this.log.info({ runner: this.id }, "runner stopped");
   }
 
@@ -198,7 +202,7 @@ export class Runner {
 
   private async renewLeases(): Promise<void> {
     try {
-      await renewRunnerLease(this.options.db, this.id, this.leaseMs);
+      await renewRunnerLease(this.options.db, this.id, this.leaseMs, this.counters());
       await renewTaskLeases(this.options.db, this.id, this.leaseMs);
     } catch (error) {
       this.log.warn({ err: error }, "lease renewal failed");

@@ -26,20 +26,30 @@ export async function registerRunner(
   return runner;
 }
 
+export interface RunnerCounters {
+  claimQueries: number;
+  wakeups: number;
+}
+
 /** Extends the runner's own lease. False when the runner row is gone or stopped. */
-export async function renewRunnerLease(db: DbOrTx, id: string, leaseMs: number): Promise<boolean> {
+export async function renewRunnerLease(
+  db: DbOrTx,
+  id: string,
+  leaseMs: number,
+  counters?: RunnerCounters,
+): Promise<boolean> {
   const updated = await db
     .update(runners)
-    .set({ heartbeatAt: sql`now()`, leaseExpiresAt: dbNowPlus(leaseMs) })
+    .set({ heartbeatAt: sql`now()`, leaseExpiresAt: dbNowPlus(leaseMs), ...counters })
     .where(and(eq(runners.id, id), eq(runners.state, "active")))
     .returning({ id: runners.id });
   return updated.length > 0;
 }
 
-export async function stopRunner(db: DbOrTx, id: string): Promise<void> {
+export async function stopRunner(db: DbOrTx, id: string, counters?: RunnerCounters): Promise<void> {
   await db
     .update(runners)
-    .set({ state: "stopped", leaseExpiresAt: sql`now()` })
+    .set({ state: "stopped", leaseExpiresAt: sql`now()`, ...counters })
     .where(eq(runners.id, id));
 }
 
