@@ -37,6 +37,8 @@ export const tasks = pgTable(
     priority: integer("priority").notNull().default(0),
     /** Number of attempts started. */
     attempt: integer("attempt").notNull().default(0),
+    /** `attempt` when a human last asked for a retry: the attempt budget counts from here. */
+    attemptBase: integer("attempt_base").notNull().default(0),
     runAfter: tstz("run_after").notNull().defaultNow(),
     leaseOwner: text("lease_owner"),
     leaseToken: uuid("lease_token"),

@@ -42,6 +42,18 @@ export function issueGitHub(
       });
     },
     readFleetConfig: readConfig,
+    async removeLabel(issueNumber, label) {
+      try {
+        await octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
+          owner,
+          repo,
+          issue_number: issueNumber,
+          name: label,
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    },
   };
 }
 
@@ -78,6 +90,14 @@ export function deliveryGitHub(
         repo,
         issue_number: issueNumber,
         body,
+      });
+    },
+    async addLabel(issueNumber, label) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
+        owner,
+        repo,
+        issue_number: issueNumber,
+        labels: [label],
       });
     },
   };

@@ -6,6 +6,7 @@ export interface IssueGitHub {
   comment(issueNumber: number, body: string): Promise<void>;
   /** The repo's `.github/fleet.yml`, parsed YAML or undefined when there is none. */
   readFleetConfig(): Promise<unknown>;
+  removeLabel(issueNumber: number, label: string): Promise<void>;
 }
 
 /** What a runner needs to deliver one attempt's work for one repository. */
@@ -19,6 +20,7 @@ export interface DeliveryGitHub {
     base: string;
   }): Promise<{ number: number; url: string }>;
   comment(issueNumber: number, body: string): Promise<void>;
+  addLabel(issueNumber: number, label: string): Promise<void>;
 }
 
 export interface DeliveryGitHubFactory {

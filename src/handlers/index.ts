@@ -2,11 +2,17 @@ import type { ApplicationFunction, Context } from "probot";
 import type { Db } from "../db/client.js";
 import { issueGitHub } from "../github/octokit-github.js";
 import { onIssueLabeled, onIssueWithdrawn } from "../tasks/intake.js";
-import { issueFacts } from "./issue-facts.js";
+import { onRetryCommand } from "../tasks/retry-command.js";
+import { commentFacts, issueFacts } from "./issue-facts.js";
 
-const HANDLED = new Set(["issues.labeled", "issues.unlabeled", "issues.closed"]);
+const HANDLED = new Set([
+  "issues.labeled",
+  "issues.unlabeled",
+  "issues.closed",
+  "issue_comment.created",
+]);
 
-function githubFor(context: Context<"issues">) {
+function githubFor(context: Context<"issues" | "issue_comment">) {
   const repo = context.payload.repository.full_name;
   return issueGitHub(context.octokit, repo, () => context.config("fleet.yml"));
 }
@@ -24,6 +30,9 @@ export function fleetApp(deps: { db: Db }): ApplicationFunction {
     });
     app.on("issues.closed", async (context) => {
       await onIssueWithdrawn(domain(context), githubFor(context), issueFacts(context), "closed");
+    });
+    app.on("issue_comment.created", async (context) => {
+      await onRetryCommand(domain(context), githubFor(context), commentFacts(context));
     });
     app.onAny(async (context) => {
       const name =

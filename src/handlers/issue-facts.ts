@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import type { IssueFacts } from "../tasks/issue-facts.js";
+import type { CommentFacts } from "../tasks/retry-command.js";
 
 type IssueContext = Context<"issues.labeled" | "issues.unlabeled" | "issues.closed">;
 
@@ -25,5 +26,18 @@ export function issueFacts(context: IssueContext): IssueFacts {
     },
     sender: { login: payload.sender.login, type: payload.sender.type },
     ...(label === undefined ? {} : { label }),
+  };
+}
+
+/** The parts of an `issue_comment.created` payload a comment command needs. */
+export function commentFacts(context: Context<"issue_comment.created">): CommentFacts {
+  const { payload } = context;
+  return {
+    deliveryId: context.id,
+    repoFullName: payload.repository.full_name,
+    issueNumber: payload.issue.number,
+    isPullRequest: Boolean(payload.issue.pull_request),
+    body: payload.comment.body,
+    sender: { login: payload.sender.login, type: payload.sender.type },
   };
 }

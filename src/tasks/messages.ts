@@ -1,3 +1,4 @@
+import { formatDuration } from "../config/durations.js";
 import { type ConfigError, formatConfigErrors } from "../config/fleet-config.js";
 
 /** Every comment the fleet posts is written here, so wording stays consistent and testable. */
@@ -27,22 +28,68 @@ export function noChangesComment(attempt: number): string {
 The agent finished (attempt ${attempt}) without changing anything, so no pull request was opened.`;
 }
 
-export function agentFailedComment(input: {
-  attempt: number;
+export const FAILED_LABEL = "fleet:failed";
+
+export interface AttemptLine {
+  number: number;
+  outcome: string;
+  runtimeMs: number | null;
   exitCode: number | null;
   signal: string | null;
+}
+
+const OUTCOME_WORDS: Record<string, string> = {
+  crashed: "crashed",
+  stalled: "stalled (no heartbeat), killed",
+  timed_out: "hit the wall-clock limit, killed",
+  lost: "lost (its runner went away)",
+  runner_error: "failed in the runner",
+  succeeded: "succeeded",
+  no_changes: "made no changes",
+  cancelled: "cancelled",
+};
+
+function describeExit(line: AttemptLine): string {
+  if (line.signal) return `killed by ${line.signal}`;
+  if (line.exitCode !== null) return `exited with code ${line.exitCode}`;
+  return "";
+}
+
+function fenced(text: string): string {
+  return `\`\`\`\`text\n${text.replaceAll("````", "'''")}\n\`\`\`\``;
+}
+
+/** The one comment a task gets when it runs out of attempts: every attempt, honestly. */
+export function taskFailedComment(input: {
+  attempts: readonly AttemptLine[];
+  lastError: string | null;
   stderrTail: string;
 }): string {
-  const how =
-    input.signal !== null ? `was killed by ${input.signal}` : `exited with code ${input.exitCode}`;
+  const rows = input.attempts.map((a) => {
+    const runtime = a.runtimeMs === null ? "—" : formatDuration(a.runtimeMs);
+    return `| ${a.number} | ${OUTCOME_WORDS[a.outcome] ?? a.outcome} | ${describeExit(a) || "—"} | ${runtime} |`;
+  });
+  const count = input.attempts.length;
   const tail = input.stderrTail.trim() || "(the agent wrote nothing to stderr)";
+  return [
+    MARKER,
+    `agent-fleet gave up on this issue after ${count} attempt${count === 1 ? "" : "s"}; no pull request was opened.`,
+    "",
+    "| attempt | outcome | exit | runtime |",
+    "|---|---|---|---|",
+    ...rows,
+    ...(input.lastError ? ["", `Last error: ${input.lastError}`] : []),
+    "",
+    "<details><summary>Last lines of the last attempt's stderr</summary>",
+    "",
+    fenced(tail),
+    "</details>",
+    "",
+    "Comment `/fleet retry` to try again.",
+  ].join("\n");
+}
+
+export function retryAcknowledgedComment(login: string): string {
   return `${MARKER}
-The agent ${how} (attempt ${input.attempt}); no pull request was opened.
-
-<details><summary>Last lines of the agent's stderr</summary>
-
-\`\`\`\`text
-${tail.replaceAll("````", "'''")}
-\`\`\`\`
-</details>`;
+@${login} asked for a retry; the task is queued again.`;
 }

@@ -12,7 +12,7 @@ const REPO_CLAIM_LOCK_SPACE = 0x666c;
 export interface ClaimInput {
   runnerId: string;
   leaseMs: number;
-  /** Most tasks of one repo in `running` at once. Default 2. */
+  /** Most tasks of one repo in `running` at once, unless its fleet.yml says otherwise. Default 2. */
   repoConcurrency?: number;
 }
 
@@ -50,6 +50,13 @@ export async function claimNextTask(
   }
 }
 
+/** The repo's own cap from its fleet.yml snapshot (`agent.maxConcurrent`), else the default. */
+function repoCap(task: Task, fallback: number): number {
+  const agent = (task.config as { agent?: { maxConcurrent?: unknown } }).agent;
+  const cap = Number(agent?.maxConcurrent);
+  return Number.isInteger(cap) && cap > 0 ? cap : fallback;
+}
+
 async function claimOnce(
   tx: DbOrTx,
   input: ClaimInput,
@@ -71,7 +78,8 @@ async function claimOnce(
       select c.id from tasks c
       where c.state = 'queued' and c.run_after <= now() ${skip}
         and (select count(*) from tasks r
-             where r.repo_full_name = c.repo_full_name and r.state = 'running') < ${cap}
+             where r.repo_full_name = c.repo_full_name and r.state = 'running')
+            < coalesce((c.config->'agent'->>'maxConcurrent')::int, ${cap})
       order by c.priority desc nulls last, c.id
       limit 1
       for no key update skip locked
@@ -99,7 +107,7 @@ async function claimOnce(
     ), attempt as (
       insert into attempts (task_id, number, runner_id, lease_token)
       select ${task.id}, ${task.attempt}, ${input.runnerId}, ${task.leaseToken}
-      from running where running.n <= ${cap}
+      from running where running.n <= ${repoCap(task, cap)}
       returning *
     ), event as (
       insert into events (task_id, attempt_id, kind, from_state, to_state, data)

@@ -6,6 +6,13 @@ export { recordDelivery } from "./deliveries.js";
 export { recordDeliveryOnce } from "./delivery-once.js";
 export { type EnqueueInput, type EnqueueResult, enqueueTask } from "./enqueue.js";
 export { recordEvent } from "./events.js";
+export { type HumanRetryResult, requeueFailedTask } from "./human-retry.js";
 export { findActiveTask, getTask, listEvents, listTasks } from "./read.js";
+export {
+  listAttempts,
+  listHeldAttempts,
+  nextRetryDueAt,
+  takeOverExpiredTasks,
+} from "./recovery.js";
 export { requeueDueRetries } from "./retries.js";
 export { registerRunner, renewRunnerLease, renewTaskLeases, stopRunner } from "./runners.js";
