@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when built, otherwise the TypeScript source through tsx.
+// From a checkout, run the TypeScript source through tsx, so a stale build is never used by
+// mistake; where only the build ships (the Docker image, a package), run the compiled CLI.
 import { existsSync } from "node:fs";
 
-const compiled = new URL("../dist/cli.js", import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
-} else {
+const source = new URL("../src/cli.ts", import.meta.url);
+if (existsSync(source)) {
   const { register } = await import("tsx/esm/api");
   register();
-  await import(new URL("../src/cli.ts", import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL("../dist/cli.js", import.meta.url).href);
 }
