@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, type FSWatcher, mkdirSync, openSync, rmSync, watch } from "node:fs";
+import {
+  closeSync,
+  type FSWatcher,
+  mkdirSync,
+  openSync,
+  rmSync,
+  utimesSync,
+  watch,
+  writeFileSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +22,8 @@ export interface AgentExit {
   endedAt: string;
   /** Set when the agent could not start, or when nobody recorded how it ended. */
   error?: string;
+  /** Set when the wrapper killed the agent itself because the runner stopped renewing its lease. */
+  reason?: "lease-expired";
 }
 
 export const EXIT_FILE = "exit.json";
@@ -20,6 +31,7 @@ export const STDOUT_FILE = "stdout.log";
 export const STDERR_FILE = "stderr.log";
 export const HEARTBEAT_FILE = "heartbeat";
 export const EVENTS_FILE = "events.jsonl";
+export const LEASE_FILE = "lease";
 
 /** Runner secrets that must never reach an agent, even when a config names them. */
 const FORBIDDEN_VARS = new Set([
@@ -96,6 +108,28 @@ export function buildAgentEnv(opts: AgentEnvOptions): Record<string, string> {
 
 export const WRAPPER_PATH = fileURLToPath(new URL("./agent-wrapper.mjs", import.meta.url));
 
+/**
+ * The wrapper's dead-man's switch: it kills its agent when this file's mtime stops changing for
+ * ttlMs, so an orphaned agent cannot overlap with its replacement. Real (already scaled) ms.
+ */
+export interface AgentLease {
+  file: string;
+  ttlMs: number;
+  /** TERM-to-KILL grace the wrapper gives the agent; default min(ttlMs, 10 s). */
+  killGraceMs?: number;
+}
+
+/** Renews a lease (creating the file when missing). The runner calls it every ttl/3. */
+export function touchLease(file: string): void {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    writeFileSync(file, "");
+  }
+}
+
 export interface SpawnedAgent {
   /** The wrapper's pid, which is also the process group id. */
   pid: number;
@@ -112,23 +146,40 @@ export async function spawnAgent(opts: {
   cwd: string;
   env: Record<string, string>;
   attemptDir: string;
+  lease?: AgentLease;
 }): Promise<SpawnedAgent> {
-  const { launch, cwd, env, attemptDir } = opts;
+  const { launch, cwd, env, attemptDir, lease } = opts;
   if (launch.argv.length === 0) throw new Error("agent launch has an empty argv");
   mkdirSync(attemptDir, { recursive: true });
   rmSync(join(attemptDir, EXIT_FILE), { force: true }); // a stale record would end this run at once
+  const leaseArgs: string[] = [];
+  if (lease) {
+    if (!(lease.ttlMs > 0)) throw new Error(`lease ttl must be positive, got ${lease.ttlMs}`);
+    touchLease(lease.file); // the wrapper's first check must find a fresh lease
+    const grace = lease.killGraceMs ?? Math.min(lease.ttlMs, 10_000);
+    leaseArgs.push(
+      "--lease",
+      lease.file,
+      String(Math.round(lease.ttlMs)),
+      String(Math.round(grace)),
+    );
+  }
   const fds: number[] = [];
   let child: ChildProcess;
   try {
     fds.push(openSync(launch.stdinFile ?? "/dev/null", "r"));
     fds.push(openSync(join(attemptDir, STDOUT_FILE), "a"));
     fds.push(openSync(join(attemptDir, STDERR_FILE), "a"));
-    child = spawn(process.execPath, [WRAPPER_PATH, attemptDir, "--", ...launch.argv], {
-      cwd,
-      env: { ...env, ...launch.env },
-      detached: true,
-      stdio: fds,
-    });
+    child = spawn(
+      process.execPath,
+      [WRAPPER_PATH, attemptDir, ...leaseArgs, "--", ...launch.argv],
+      {
+        cwd,
+        env: { ...env, ...launch.env },
+        detached: true,
+        stdio: fds,
+      },
+    );
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -233,7 +284,10 @@ export function waitForExitFile(
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      watcher = watch(attemptDir, () => void check());
+      // only the exit record matters here; stdout and heartbeat writes would wake us for nothing
+      watcher = watch(attemptDir, (_event, name) => {
+        if (name === null || name === EXIT_FILE) void check();
+      });
       watcher.on("error", () => {}); // the timed re-check still runs
     } catch {
       // no watcher (e.g. the folder is gone): the timed re-check still runs
@@ -280,11 +334,12 @@ export async function groupAlive(pgid: number): Promise<boolean> {
   return (await livingGroupMembers(pgid)).length > 0;
 }
 
+/** Polls quickly at first (most agents die at once), then backs off to 10x pollMs. */
 async function waitGroupGone(pgid: number, timeoutMs: number, pollMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let wait = pollMs; ; wait = Math.min(wait * 2, pollMs * 10)) {
     if (!(await groupAlive(pgid))) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+    await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(1, deadline - Date.now()))));
   }
 }

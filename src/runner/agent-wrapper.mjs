@@ -1,14 +1,28 @@
 // Runs one agent and records how it ended in <attemptDir>/exit.json, so that a runner which is
 // not our parent (it restarted) still learns the outcome. Plain JS: node runs it without tsx.
-// Usage: node agent-wrapper.mjs <attemptDir> -- <program> [args...]
+// Usage: node agent-wrapper.mjs <attemptDir> [--lease <file> <ttlMs> <graceMs>] -- <program> [args...]
 import { spawn } from "node:child_process";
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, statSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 
-const [attemptDir, separator, program, ...args] = process.argv.slice(2);
-if (!attemptDir || separator !== "--" || !program) {
-  process.stderr.write("usage: agent-wrapper.mjs <attemptDir> -- <program> [args...]\n");
+const argv = process.argv.slice(2);
+const attemptDir = argv.shift();
+let lease = null;
+if (argv[0] === "--lease") {
+  const [, file, ttl, grace] = argv.splice(0, 4);
+  lease = { file, ttlMs: Number(ttl), graceMs: Number(grace) };
+}
+const [separator, program, ...args] = argv;
+if (
+  !attemptDir ||
+  separator !== "--" ||
+  !program ||
+  (lease && !(lease.file && lease.ttlMs > 0 && lease.graceMs >= 0))
+) {
+  process.stderr.write(
+    "usage: agent-wrapper.mjs <attemptDir> [--lease <file> <ttlMs> <graceMs>] -- <program> [args...]\n",
+  );
   process.exit(2);
 }
 
@@ -16,14 +30,29 @@ if (!attemptDir || separator !== "--" || !program) {
 // to write down how the agent reacted.
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => {});
 
-function finish(code, signal, error) {
-  const record = { code, signal, endedAt: new Date().toISOString() };
-  if (error) record.error = error;
+let leaseExpired = false;
+
+function record(code, signal, error) {
+  const entry = { code, signal, endedAt: new Date().toISOString() };
+  if (error) entry.error = error;
+  if (leaseExpired) entry.reason = "lease-expired";
   const file = join(attemptDir, "exit.json");
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(entry)}\n`);
   renameSync(tmp, file);
+}
+
+function finish(code, signal, error) {
+  record(code, signal, error);
+  // After a lease expiry nobody may be left working: KILL the group, ourselves included.
+  if (leaseExpired) killGroup("SIGKILL");
   process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
+}
+
+function killGroup(signal) {
+  try {
+    process.kill(-process.pid, signal); // we lead the group (spawned detached)
+  } catch {}
 }
 
 // Same process group as the wrapper (no detached), same stdio files.
@@ -33,3 +62,37 @@ agent.on("error", (err) => {
   finish(127, null, err.message);
 });
 agent.on("exit", (code, signal) => finish(code, signal, undefined));
+
+// Dead-man's switch: one timer checks that the runner still renews the lease. Renewals are timed
+// on the monotonic clock when an mtime change is seen, so a wall-clock jump cannot fake one.
+if (lease) {
+  const mtime = () => statSync(lease.file, { throwIfNoEntry: false })?.mtimeMs ?? null;
+  let seen = mtime();
+  let renewedAt = performance.now();
+  const timer = setInterval(
+    () => {
+      const now = mtime();
+      if (now !== null && now !== seen) {
+        seen = now;
+        renewedAt = performance.now();
+      } else if (performance.now() - renewedAt > lease.ttlMs) {
+        clearInterval(timer);
+        expire();
+      }
+    },
+    Math.max(10, lease.ttlMs / 6),
+  );
+  timer.unref();
+}
+
+function expire() {
+  leaseExpired = true;
+  process.stderr.write(
+    `agent-wrapper: lease ${lease.file} unrenewed for ${lease.ttlMs} ms; stopping the agent\n`,
+  );
+  killGroup("SIGTERM"); // we ignore TERM ourselves; the agent's exit event then finishes
+  setTimeout(() => {
+    record(null, "SIGKILL", undefined);
+    killGroup("SIGKILL");
+  }, lease.graceMs);
+}

@@ -51,16 +51,34 @@ export async function isSameProcess(pid: number, startTime: bigint): Promise<boo
 
 /** Pids of living members of a process group (orphaned zombies left unreaped don't count). */
 export async function livingGroupMembers(pgid: number): Promise<number[]> {
-  const names = await readdir("/proc").catch(() => [] as string[]);
-  const members: number[] = [];
-  await Promise.all(
-    names.map(async (name) => {
-      if (!/^\d+$/.test(name)) return;
-      const stat = await readProcStat(Number(name));
-      if (stat && stat.pgrp === pgid && !isDead(stat.state)) members.push(Number(name));
-    }),
-  );
-  return members;
+  return (await scanGroups()).get(pgid) ?? [];
+}
+
+let scanning: Promise<Map<number, number[]>> | null = null;
+
+/**
+ * One pass over /proc, shared by every caller that asks while it runs: stopping 200 agents at
+ * once then costs one scan per poll round, not 200.
+ */
+function scanGroups(): Promise<Map<number, number[]>> {
+  scanning ??= (async () => {
+    const names = await readdir("/proc").catch(() => [] as string[]);
+    const groups = new Map<number, number[]>();
+    await Promise.all(
+      names.map(async (name) => {
+        if (!/^\d+$/.test(name)) return;
+        const stat = await readProcStat(Number(name));
+        if (!stat || isDead(stat.state)) return;
+        const members = groups.get(stat.pgrp);
+        if (members) members.push(Number(name));
+        else groups.set(stat.pgrp, [Number(name)]);
+      }),
+    );
+    return groups;
+  })().finally(() => {
+    scanning = null;
+  });
+  return scanning;
 }
 
 function isDead(state: string): boolean {

@@ -1,14 +1,17 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AgentLaunch } from "../../src/runner/adapters/types.js";
 import {
+  type AgentLease,
   buildAgentEnv,
+  groupAlive,
   killProcessGroup,
   readExitFile,
   spawnAgent,
+  touchLease,
   waitForExitFile,
 } from "../../src/runner/agent-process.js";
 import { isSameProcess, readProcStartTime } from "../../src/runner/proc-stat.js";
@@ -28,10 +31,21 @@ afterAll(() => {
   }
 });
 
-async function start(name: string, launch: AgentLaunch, passthrough: string[] = []) {
+async function start(
+  name: string,
+  launch: AgentLaunch,
+  passthrough: string[] = [],
+  lease?: AgentLease,
+) {
   const attemptDir = join(root, name);
   const env = buildAgentEnv({ attemptDir, workdir: root, issueNumber: 5, passthrough });
-  const agent = await spawnAgent({ launch, cwd: attemptDir, env, attemptDir });
+  const agent = await spawnAgent({
+    launch,
+    cwd: attemptDir,
+    env,
+    attemptDir,
+    ...(lease ? { lease } : {}),
+  });
   groups.push(agent.pid);
   const read = (file: string) =>
     existsSync(join(attemptDir, file)) ? readFileSync(join(attemptDir, file), "utf8") : "";
@@ -242,5 +256,110 @@ describe("killProcessGroup", () => {
     const agent = await start("gone", sh("exit 0"));
     await agent.exit;
     expect(await killProcessGroup(agent.pid, { graceMs: 1000 })).toBe("exited");
+  });
+});
+
+/** Renews a lease the way a runner does, until stopped. */
+function renewing(file: string, everyMs: number): () => void {
+  const timer = setInterval(() => touchLease(file), everyMs);
+  return () => clearInterval(timer);
+}
+
+const ticks = (text: string) => text.split("tick").length - 1;
+const TICKER = "while :; do echo tick; sleep 0.1; done";
+
+describe("the wrapper's dead-man's switch", () => {
+  const ttlMs = 600;
+  const killGraceMs = 300;
+
+  it("keeps the agent while the lease is renewed and kills it once renewals stop", async () => {
+    const lease = { file: join(root, "switch.lease"), ttlMs, killGraceMs };
+    const agent = await start("switch", sh(TICKER), [], lease);
+    const stop = renewing(lease.file, ttlMs / 3);
+    try {
+      // 20 ticks of 100 ms: alive for more than three lease periods
+      await waitFor("20 ticks", () => ticks(agent.read("stdout.log")) >= 20);
+      expect(await isSameProcess(agent.pid, agent.startTime)).toBe(true);
+      expect(await readExitFile(agent.attemptDir)).toBeNull();
+    } finally {
+      stop();
+    }
+    const stoppedAt = Date.now();
+    const exit = await agent.exit;
+    const took = Date.now() - stoppedAt;
+    expect(exit).toMatchObject({ code: null, signal: "SIGTERM", reason: "lease-expired" });
+    expect(JSON.parse(agent.read("exit.json"))).toEqual(exit);
+    expect(took).toBeGreaterThanOrEqual(ttlMs - ttlMs / 3);
+    expect(took).toBeLessThan(ttlMs + killGraceMs + 10_000);
+    expect(await groupAlive(agent.pid)).toBe(false);
+    expect(agent.read("stderr.log")).toMatch(/lease .* unrenewed/);
+  });
+
+  it("KILLs an agent that ignores TERM once the lease has expired", async () => {
+    const lease = { file: join(root, "switch-trap.lease"), ttlMs, killGraceMs };
+    const agent = await start(
+      "switch-trap",
+      sh("trap '' TERM; sleep 1000 & while :; do echo tick; sleep 0.1; done"),
+      [],
+      lease,
+    );
+    await waitFor("a tick", () => ticks(agent.read("stdout.log")) >= 1);
+    const exit = await agent.exit; // never renewed after spawnAgent's first touch
+    expect(exit).toMatchObject({ code: null, signal: "SIGKILL", reason: "lease-expired" });
+    expect(await groupAlive(agent.pid)).toBe(false); // the background sleep went too
+  });
+
+  it("outlives a runner killed with SIGKILL, and a successor that renews the lease keeps it", async () => {
+    const attemptDir = join(root, "orphan");
+    const leaseFile = join(root, "orphan.lease");
+    const script = join(root, "doomed-runner.mts");
+    writeFileSync(
+      script,
+      `import { buildAgentEnv, spawnAgent, touchLease } from ${JSON.stringify(join(repoRoot, "src/runner/agent-process.ts"))};
+const [attemptDir, leaseFile, ttl] = process.argv.slice(2);
+const env = buildAgentEnv({ attemptDir, workdir: attemptDir, issueNumber: 9 });
+const agent = await spawnAgent({
+  launch: { argv: ["sh", "-c", "while [ ! -f go ]; do echo tick; sleep 0.1; done; exit 3"] },
+  cwd: attemptDir, env, attemptDir, lease: { file: leaseFile, ttlMs: Number(ttl) },
+});
+setInterval(() => touchLease(leaseFile), Number(ttl) / 3);
+process.stdout.write(JSON.stringify({ pid: agent.pid, startTime: String(agent.startTime) }) + "\\n");
+`,
+    );
+    const runner = spawn(
+      process.execPath,
+      ["--import", "tsx", script, attemptDir, leaseFile, "1500"],
+      {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const runnerGone = new Promise((resolve) => runner.once("exit", resolve));
+    let out = "";
+    runner.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await waitFor("the runner's report", () => out.includes("\n"), { timeoutMs: 30_000 });
+    const { pid, startTime: start } = JSON.parse(out) as { pid: number; startTime: string };
+    const startTime = BigInt(start);
+    groups.push(pid);
+
+    runner.kill("SIGKILL");
+    await runnerGone;
+    const stop = renewing(leaseFile, 500); // the successor adopts within the TTL
+    try {
+      const read = () => readFileSync(join(attemptDir, "stdout.log"), "utf8");
+      const before = ticks(read());
+      // 30 more ticks of 100 ms: two lease periods with its spawner dead
+      await waitFor("30 more ticks", () => ticks(read()) >= before + 30);
+      expect(await isSameProcess(pid, startTime)).toBe(true);
+      expect(await readExitFile(attemptDir)).toBeNull();
+      writeFileSync(join(attemptDir, "go"), "");
+      const exit = await waitForExitFile(attemptDir, { pid, startTime, recheckMs: 100 });
+      expect(exit).toMatchObject({ code: 3, signal: null });
+      expect(exit.reason).toBeUndefined();
+    } finally {
+      stop();
+    }
   });
 });

@@ -14,6 +14,7 @@ const settingsSchema = z
 /** Claude Code in print mode; stream-json gives one event per step, which is the heartbeat. */
 export const claudeCodeAdapter: AgentAdapter = {
   name: "claude-code",
+  heartbeat: "stream-json-stdout",
   defaultPassthrough: ["ANTHROPIC_API_KEY"],
   launch(ctx) {
     const parsed = settingsSchema.safeParse(ctx.settings ?? undefined);

@@ -10,6 +10,7 @@ const PLACEHOLDER = /\{([^{}]*)\}/g;
 /** Runs any program; placeholders are substituted per argv element, never through a shell. */
 export const commandAdapter: AgentAdapter = {
   name: "command",
+  heartbeat: "files",
   defaultPassthrough: [],
   launch(ctx) {
     const parsed = settingsSchema.safeParse(ctx.settings);

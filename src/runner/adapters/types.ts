@@ -1,3 +1,5 @@
+import type { HeartbeatSource } from "../heartbeat.js";
+
 /** What to exec for one attempt: never a shell string, always an argv. */
 export interface AgentLaunch {
   argv: string[];
@@ -21,5 +23,7 @@ export interface AgentAdapter {
   name: "command" | "claude-code";
   /** Variables the adapter needs from the runner's environment (e.g. an API key). */
   defaultPassthrough: readonly string[];
+  /** How this agent proves it is alive; the supervisor watches only that. */
+  heartbeat: HeartbeatSource;
   launch(ctx: AgentLaunchContext): AgentLaunch;
 }
