@@ -15,6 +15,9 @@ import { isSameProcess, readProcStat } from "./proc-stat.js";
 /** Re-exported so the runner's attempt code takes lease handling from one place. */
 export { touchLease };
 
+/** Longest TERM grace for a cancelled agent, so a cancel takes effect within two seconds. */
+export const CANCEL_GRACE_MS = 1_500;
+
 export type SupervisionOutcome =
   /** It ended by itself: code 0 is a success, anything else the caller classifies as crashed. */
   | { kind: "exited"; exit: AgentExit }
@@ -142,7 +145,10 @@ export async function superviseAgent(opts: SuperviseOptions): Promise<Supervisio
       return { kind: "cancelled", exit: ended, killedWith: "exited" };
     }
     log?.warn({ pid, reason: trigger.kind }, "stopping the agent's process group");
-    const killedWith = await killProcessGroup(pid, { graceMs: opts.killGraceMs, clock });
+    // A cancelled agent's work is thrown away, so it gets a short grace: stopped within 2 s.
+    const graceMs =
+      trigger.kind === "cancelled" ? Math.min(opts.killGraceMs, CANCEL_GRACE_MS) : opts.killGraceMs;
+    const killedWith = await killProcessGroup(pid, { graceMs, clock });
     const ended = await exit;
     log?.info({ pid, reason: trigger.kind, killedWith, exit: ended }, "agent stopped");
     return { kind: trigger.kind, exit: ended, killedWith };

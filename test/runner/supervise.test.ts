@@ -319,3 +319,17 @@ describe.concurrent("superviseAgent", () => {
     expect(elapsed).toBeLessThan(5000);
   });
 });
+
+describe("cancelling an agent that ignores TERM", () => {
+  it("uses a short grace, not the full kill grace", async () => {
+    const agent = await start("cancel-deaf", sh(`trap '' TERM; echo ready; ${TOUCH_LOOP}`));
+    const { outcome, cancel } = supervise(agent, { killGraceMs: 60_000 });
+    await waitFor("ready", () => agent.read("stdout.log").includes("ready"));
+    const cancelledAt = Date.now();
+    cancel("cancelled");
+    expect(await outcome).toMatchObject({ kind: "cancelled", killedWith: "kill" });
+    // with the configured 60 s grace this would take a minute
+    expect(Date.now() - cancelledAt).toBeLessThan(30_000);
+    expect(await groupAlive(agent.pid)).toBe(false);
+  });
+});
