@@ -77,12 +77,27 @@ export function deliveryGitHub(
       return data.token;
     },
     async createPullRequest(pr) {
-      const { data } = await octokit.request("POST /repos/{owner}/{repo}/pulls", {
-        owner,
-        repo,
-        ...pr,
-      });
-      return { number: data.number, url: data.html_url };
+      try {
+        const { data } = await octokit.request("POST /repos/{owner}/{repo}/pulls", {
+          owner,
+          repo,
+          ...pr,
+        });
+        return { number: data.number, url: data.html_url };
+      } catch (error) {
+        // An earlier attempt opened it and died before recording so: carry on with that PR.
+        if ((error as { status?: number }).status !== 422) throw error;
+        const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
+          owner,
+          repo,
+          head: `${owner}:${pr.head}`,
+          base: pr.base,
+          state: "open",
+        });
+        const existing = data[0];
+        if (!existing) throw error;
+        return { number: existing.number, url: existing.html_url };
+      }
     },
     async comment(issueNumber, body) {
       await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {

@@ -1,5 +1,43 @@
-import { type JournalEntry, startsByIssue } from "./journal.js";
+import {
+  type AgentLife,
+  agentLives,
+  duplicateStarts,
+  killedHealthy,
+  type RunnerOutage,
+} from "./agent-lives.js";
+import type { IdlePeriod } from "./idle.js";
+import type { JournalEntry } from "./journal.js";
 import type { Scenario } from "./scenario.js";
+
+/**
+ * Durations in the report are simulated milliseconds (real ms × speed), so a replayed night reads
+ * like the night; only `wallTimeMs` is real time.
+ */
+export interface AttemptReport {
+  number: number;
+  /** Simulated ms since the timeline began. */
+  startedAt: number;
+  outcome: string | null;
+  /** Simulated ms from claim to end; null while unfinished. */
+  runtimeMs: number | null;
+  runner: string;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** One agent process of an issue, from the journal (and the witness for its death). */
+export interface AgentReport {
+  attempt: number;
+  /** Simulated ms since the timeline began. */
+  startedAt: number;
+  behavior: string;
+  /** Simulated ms from its start to its death (or to the end, while alive). */
+  runtimeMs: number;
+  end: AgentLife["end"];
+  code: number | null;
+  /** Simulated ms it lived on after ignoring a SIGTERM: the kill grace before the SIGKILL. */
+  survivedSigtermMs: number | null;
+}
 
 export interface IssueReport {
   repo: string;
@@ -11,12 +49,17 @@ export interface IssueReport {
   pushedBranches: string[];
   comments: number;
   lastComment: string | null;
+  labels: string[];
+  attempts: AttemptReport[];
+  agents: AgentReport[];
 }
 
 export interface SimulationReport {
   scenario: string;
   speed: number;
   wallTimeMs: number;
+  /** False when the fleet was still working at the settle deadline. */
+  settled: boolean;
   issues: IssueReport[];
   totals: {
     issues: number;
@@ -27,9 +70,51 @@ export interface SimulationReport {
     failed: number;
     cancelled: number;
     refused: number;
+    stalled: number;
+    timedOut: number;
+    crashed: number;
+    lost: number;
+    adopted: number;
+    killedHealthy: number;
   };
+  /** The longest life of one agent process, in simulated ms. */
+  maxAttemptRuntimeMs: number;
+  /** Scripted agents still alive when the simulation ended. */
+  orphanProcesses: number;
+  /**
+   * Worktree folders left in the data dirs of the runners up at the end, or registered in their
+   * mirrors (a runner killed for good is a dead host: its disk is gone with it).
+   */
+  leakedWorktrees: number;
+  idle: IdlePeriod[];
+  /** Runner kills and returns, simulated ms since the timeline began (backAt null: never). */
+  runnerOutages: RunnerOutage[];
   githubApiCalls: { total: number; invalid: number; byRoute: Record<string, number> };
   webhooks: { delivered: number; failed: number };
+  /** The agent processes behind the counts that must stay 0, for reading a failure. */
+  anomalies: {
+    duplicates: AgentRef[];
+    killedHealthy: AgentRef[];
+    orphans: AgentRef[];
+  };
+}
+
+export interface AgentRef {
+  key: string;
+  pid: number;
+  attempt: number;
+  behavior: string;
+}
+
+export interface AttemptFact {
+  number: number;
+  outcome: string | null;
+  runnerId: string;
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: number;
+  endedAt: number | null;
 }
 
 /** What the report is computed from: the journal, the app's tables and the emulator's state. */
@@ -37,21 +122,66 @@ export interface ReportFacts {
   scenario: Scenario;
   speed: number;
   wallTimeMs: number;
+  settled: boolean;
   journal: readonly JournalEntry[];
+  /** Deaths the witness saw, pid -> real ms. */
+  deaths: ReadonlyMap<number, number>;
+  /** Whether a journal agent still runs (pid and start time checked in /proc). */
+  isAlive: (agent: { pid: number; startTime?: string | undefined }) => boolean;
+  /** Real ms when the timeline began, and when the simulation stopped watching. */
+  timelineStart: number;
+  endedAt: number;
   /** Latest task per issue key "owner/repo#n", with its state and PR number. */
   tasks: ReadonlyMap<string, { state: string; prNumber: number | null }>;
+  /** Every attempt per issue key, oldest first. */
+  attempts: ReadonlyMap<string, readonly AttemptFact[]>;
+  /** How many `adopted` events the runners wrote. */
+  adopted: number;
   /** Issue keys that have a `refused` event. */
   refused: ReadonlySet<string>;
+  /** Real time of the first unlabel or close per issue key. */
+  cancelledAt: ReadonlyMap<string, number>;
+  outages: readonly RunnerOutage[];
+  leaseTtlMs: number;
   pulls: ReadonlyMap<string, { number: number; head: string; body: string; files: string[] }[]>;
   /** Branch names on each remote repo. */
   branches: ReadonlyMap<string, readonly string[]>;
   comments: ReadonlyMap<string, readonly string[]>;
+  labels: ReadonlyMap<string, readonly string[]>;
+  leakedWorktrees: number;
+  idle: IdlePeriod[];
   apiCalls: SimulationReport["githubApiCalls"];
   webhookStatuses: readonly number[];
 }
 
+const SUCCESS = new Set(["succeeded", "no_changes"]);
+
 export function buildReport(facts: ReportFacts): SimulationReport {
-  const starts = startsByIssue(facts.journal);
+  const lives = agentLives(facts);
+  const simulated = (realMs: number) => Math.round(realMs * facts.speed);
+  const sinceStart = (realAt: number) => simulated(realAt - facts.timelineStart);
+
+  const successAt = new Map<string, number>();
+  for (const [key, attempts] of facts.attempts) {
+    const ends = attempts
+      .filter((a) => a.outcome !== null && SUCCESS.has(a.outcome) && a.endedAt !== null)
+      .map((a) => a.endedAt as number);
+    if (ends.length > 0) successAt.set(key, Math.min(...ends));
+  }
+  const duplicates = duplicateStarts(lives, successAt);
+  const attemptByWrapper = new Map<number, AttemptFact>();
+  for (const attempts of facts.attempts.values()) {
+    for (const a of attempts) if (a.pid !== null) attemptByWrapper.set(a.pid, a);
+  }
+  const killed = killedHealthy({
+    lives,
+    cancelledAt: facts.cancelledAt,
+    attemptOf: (life) => (life.ppid === undefined ? undefined : attemptByWrapper.get(life.ppid)),
+    outages: facts.outages,
+    leaseTtlRealMs: facts.leaseTtlMs / facts.speed,
+  });
+  const orphans = lives.filter((life) => life.diedAt === null);
+
   const issues = facts.scenario.issues.map((issue): IssueReport => {
     const key = `${issue.repo}#${issue.number}`;
     const task = facts.tasks.get(key);
@@ -62,7 +192,7 @@ export function buildReport(facts: ReportFacts): SimulationReport {
     return {
       repo: issue.repo,
       number: issue.number,
-      dispatches: starts.get(key)?.length ?? 0,
+      dispatches: lives.filter((l) => l.key === key).length,
       outcome,
       pr: pull
         ? {
@@ -76,48 +206,114 @@ export function buildReport(facts: ReportFacts): SimulationReport {
         b.startsWith(`fleet/${issue.number}-`),
       ),
       comments: facts.comments.get(key)?.length ?? 0,
-      lastComment: facts.comments.get(key)?.at(-1)?.slice(0, 1000) ?? null,
+      lastComment: facts.comments.get(key)?.at(-1)?.slice(0, 2000) ?? null,
+      labels: [...(facts.labels.get(key) ?? [])],
+      attempts: (facts.attempts.get(key) ?? []).map((a) => ({
+        number: a.number,
+        startedAt: sinceStart(a.startedAt),
+        outcome: a.outcome,
+        runtimeMs: a.endedAt === null ? null : simulated(a.endedAt - a.startedAt),
+        runner: a.runnerId,
+        exitCode: a.exitCode,
+        signal: a.signal,
+      })),
+      agents: lives
+        .filter((l) => l.key === key)
+        .map((l) => ({
+          attempt: l.attempt,
+          startedAt: sinceStart(l.startedAt),
+          behavior: l.behavior,
+          runtimeMs: simulated((l.diedAt ?? facts.endedAt) - l.startedAt),
+          end: l.end,
+          code: l.code,
+          survivedSigtermMs:
+            l.sigtermIgnoredAt === null
+              ? null
+              : simulated((l.diedAt ?? facts.endedAt) - l.sigtermIgnoredAt),
+        })),
     };
   });
   const count = (outcome: string) => issues.filter((i) => i.outcome === outcome).length;
+  const attemptCount = (outcome: string) =>
+    issues.reduce((sum, i) => sum + i.attempts.filter((a) => a.outcome === outcome).length, 0);
   return {
     scenario: facts.scenario.name,
     speed: facts.speed,
     wallTimeMs: Math.round(facts.wallTimeMs),
+    settled: facts.settled,
     issues,
     totals: {
       issues: issues.length,
-      dispatches: issues.reduce((sum, i) => sum + i.dispatches, 0),
-      // Version 1: any agent start after an issue's first is a duplicate (there are no retries yet).
-      duplicateDispatches: issues.reduce((sum, i) => sum + Math.max(0, i.dispatches - 1), 0),
+      dispatches: lives.length,
+      duplicateDispatches: duplicates.length,
       prsOpened: issues.filter((i) => i.pr).length,
       noChanges: count("no_changes"),
       failed: count("failed"),
       cancelled: count("cancelled"),
       refused: count("refused"),
+      stalled: attemptCount("stalled"),
+      timedOut: attemptCount("timed_out"),
+      crashed: attemptCount("crashed"),
+      lost: attemptCount("lost"),
+      adopted: facts.adopted,
+      killedHealthy: killed.length,
     },
+    maxAttemptRuntimeMs: Math.max(
+      0,
+      ...lives.map((l) => simulated((l.diedAt ?? facts.endedAt) - l.startedAt)),
+    ),
+    orphanProcesses: orphans.length,
+    leakedWorktrees: facts.leakedWorktrees,
+    idle: facts.idle,
+    runnerOutages: facts.outages.map((o) => ({
+      runner: o.runner,
+      killedAt: sinceStart(o.killedAt),
+      backAt: o.backAt === null ? null : sinceStart(o.backAt),
+    })),
     githubApiCalls: facts.apiCalls,
     webhooks: {
       delivered: facts.webhookStatuses.filter((s) => s >= 200 && s < 300).length,
       failed: facts.webhookStatuses.filter((s) => s < 200 || s >= 300).length,
     },
+    anomalies: {
+      duplicates: duplicates.map(ref),
+      killedHealthy: killed.map(ref),
+      orphans: orphans.map(ref),
+    },
   };
+}
+
+function ref(life: AgentLife): AgentRef {
+  return { key: life.key, pid: life.pid, attempt: life.attempt, behavior: life.behavior };
 }
 
 /** A short human-readable rendering of the report for the terminal. */
 export function formatReport(report: SimulationReport): string {
-  const rows = report.issues.map(
-    (i) =>
-      `  ${`${i.repo}#${i.number}`.padEnd(24)} ${i.outcome.padEnd(11)} dispatches=${i.dispatches}${
-        i.pr ? ` pr=#${i.pr.number} ${i.pr.branch}${i.pr.closesIssue ? "" : " (no Closes)"}` : ""
-      }`,
-  );
+  const rows = report.issues.map((i) => {
+    const attempts = i.attempts.map((a) => a.outcome ?? "running").join(",");
+    return `  ${`${i.repo}#${i.number}`.padEnd(24)} ${i.outcome.padEnd(11)} dispatches=${i.dispatches}${
+      attempts ? ` attempts=${attempts}` : ""
+    }${i.pr ? ` pr=#${i.pr.number} ${i.pr.branch}${i.pr.closesIssue ? "" : " (no Closes)"}` : ""}`;
+  });
   const t = report.totals;
+  const idle = report.idle.map(
+    (p) =>
+      `quiet ${formatMinutes(p.from)}-${formatMinutes(p.to)}: github api calls=${p.githubApiCalls} claim queries=${p.claimQueries} wakeups=${p.wakeups}`,
+  );
   return [
-    `scenario ${report.scenario} (speed ${report.speed}, ${(report.wallTimeMs / 1000).toFixed(1)}s)`,
+    `scenario ${report.scenario} (speed ${report.speed}, ${(report.wallTimeMs / 1000).toFixed(1)}s${
+      report.settled ? "" : ", NOT SETTLED"
+    })`,
     ...rows,
     `totals: issues=${t.issues} dispatches=${t.dispatches} duplicates=${t.duplicateDispatches} prs=${t.prsOpened} no_changes=${t.noChanges} failed=${t.failed} cancelled=${t.cancelled} refused=${t.refused}`,
+    `attempts: stalled=${t.stalled} timed_out=${t.timedOut} crashed=${t.crashed} lost=${t.lost} adopted=${t.adopted} killed_healthy=${t.killedHealthy}`,
+    `longest agent run ${formatMinutes(report.maxAttemptRuntimeMs)}; orphan processes ${report.orphanProcesses}; leaked worktrees ${report.leakedWorktrees}`,
+    ...idle,
     `github api calls: ${report.githubApiCalls.total} (invalid ${report.githubApiCalls.invalid})`,
     `webhooks: ${report.webhooks.delivered} delivered, ${report.webhooks.failed} failed`,
   ].join("\n");
+}
+
+function formatMinutes(ms: number): string {
+  return `${(ms / 60_000).toFixed(1)}m`;
 }

@@ -2,14 +2,28 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { durationSchema } from "../config/durations.js";
+import { AGENT_BEHAVIORS } from "./behaviors.js";
+import { checkEventOrder } from "./event-order.js";
 
-/** The scenario file format (version 1): repos, issues with timed label events, and extra events. */
+/**
+ * The scenario file format. Version 2 is a superset of version 1 (whose files stay valid):
+ * - `speed`: the default for `--speed`; every scenario and config duration is divided by it;
+ * - `runner`: lease TTL and concurrency of every runner process;
+ * - `agent` per issue: one step, or a list with one step per attempt (the last one repeats);
+ *   behaviours are listed in behaviors.ts;
+ * - `events`, each with `at`: `redeliver`, `start-runner: <id>`, `kill-runner: <id>` (SIGKILL),
+ *   `restart-server: true`, and `quiet: <duration>`. Runner `a` starts by itself before the
+ *   timeline. A quiet period is measured once the work before it has settled (so it measures an
+ *   idle fleet even when the work ran late), and nothing may be scheduled inside it.
+ */
 const at = durationSchema.prefault("0s");
 const role = z.enum(["read", "triage", "write", "maintain", "admin"]);
+const runnerId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/i, "a short runner id, like a or b");
 
 const agentStep = z
   .object({
-    behavior: z.enum(["succeed", "noop", "fail"]),
+    behavior: z.enum(AGENT_BEHAVIORS),
+    /** How long the agent works before it finishes; hang, busy and ignore-sigterm never do. */
     duration: durationSchema.prefault("0s"),
     edit: z.record(z.string(), z.string()).default({}),
   })
@@ -31,6 +45,7 @@ const issue = z
       .object({ by: z.string().min(1), at })
       .strict()
       .optional(),
+    /** One step per attempt; the last one repeats. */
     agent: z.union([agentStep, z.array(agentStep).min(1)]).optional(),
   })
   .strict();
@@ -44,13 +59,26 @@ const event = z.union([
       at: durationSchema.optional(),
     })
     .strict(),
+  z.object({ "start-runner": runnerId, at }).strict(),
+  z.object({ "kill-runner": runnerId, at }).strict(),
+  z.object({ "restart-server": z.literal(true), at }).strict(),
+  z.object({ quiet: durationSchema, at }).strict(),
 ]);
 
 export const scenarioSchema = z
   .object({
-    version: z.literal(1).default(1),
+    version: z.union([z.literal(1), z.literal(2)]).default(2),
     name: z.string().min(1),
+    /** Default for `--speed`: every scenario and config duration is divided by it. */
     speed: z.number().positive().optional(),
+    /** Settings of every runner process the simulator starts. */
+    runner: z
+      .object({
+        leaseTtl: durationSchema.prefault("60s"),
+        concurrency: z.number().int().min(1).max(256).default(4),
+      })
+      .strict()
+      .prefault({}),
     repos: z
       .array(
         z
@@ -78,10 +106,14 @@ export const scenarioSchema = z
         });
       }
     });
+    for (const problem of checkEventOrder(scenario)) {
+      ctx.addIssue({ code: "custom", path: ["events", problem.index], message: problem.message });
+    }
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioIssue = Scenario["issues"][number];
+export type ScenarioEvent = Scenario["events"][number];
 export type AgentStep = z.infer<typeof agentStep>;
 
 export function parseScenario(text: string, source = "scenario"): Scenario {
@@ -95,4 +127,9 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
 
 export async function loadScenario(path: string): Promise<Scenario> {
   return parseScenario(await readFile(path, "utf8"), path);
+}
+
+export function agentSteps(issue: ScenarioIssue): AgentStep[] {
+  if (issue.agent === undefined) return [];
+  return Array.isArray(issue.agent) ? issue.agent : [issue.agent];
 }

@@ -1,34 +1,65 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { count, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { tasks } from "../db/schema.js";
 import type { TaskState } from "../db/task-states.js";
-import type { Runner } from "../runner/runner.js";
+import { readJournal } from "./journal.js";
+import { isAgentAlive } from "./orphans.js";
+import type { AttemptFact } from "./report.js";
 
+/** Tasks that will still do something: `retry_wait` comes back as `queued` by itself. */
 const WORKING_STATES: TaskState[] = ["queued", "running", "retry_wait"];
 
 /**
- * Waits until no task is queued, running or waiting to retry and the runner holds no attempt.
- * The simulator observes the app from outside, so it checks the database at a short interval.
+ * Waits until no task is queued, running or waiting to retry and no scripted agent from the
+ * journal is alive. The runners are other processes, so only outside facts count: the database,
+ * the journal and /proc. False when the deadline passed first.
  */
 export async function waitUntilSettled(input: {
   db: Db;
-  runner: Pick<Runner, "activeAttempts">;
-  timeoutMs?: number;
-}): Promise<void> {
-  const deadline = Date.now() + (input.timeoutMs ?? 10 * 60_000);
+  journalFile: string;
+  deaths: ReadonlyMap<number, number>;
+  timeoutMs: number;
+}): Promise<boolean> {
+  const deadline = Date.now() + input.timeoutMs;
   for (;;) {
     const [row] = await input.db
       .select({ working: count() })
       .from(tasks)
       .where(inArray(tasks.state, WORKING_STATES));
-    if ((row?.working ?? 0) === 0 && input.runner.activeAttempts === 0) return;
-    if (Date.now() > deadline) throw new Error("simulation did not settle before its deadline");
+    if ((row?.working ?? 0) === 0) {
+      const journal = await readJournal(input.journalFile);
+      const alive = journal.some(
+        (e) => e.event === "start" && !input.deaths.has(e.pid) && isAgentAlive(e),
+      );
+      if (!alive) return true;
+    }
+    if (Date.now() > deadline) return false;
     await delay(50);
   }
 }
 
-/** The app's own view of each issue: its latest task and whether a label was refused. */
+/**
+ * After the last task settled a runner may still be commenting and removing the worktree; it
+ * removes the worktree last, so empty worktree folders mean it is done. Bounded: a leaked
+ * worktree is reported, not waited for.
+ */
+export async function waitForWorktreeCleanup(dataDirs: readonly string[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let busy = false;
+    for (const dir of dataDirs) {
+      const names = await readdir(join(dir, "worktrees")).catch(() => []);
+      if (names.length > 0) busy = true;
+    }
+    if (!busy || Date.now() > deadline) return;
+    await delay(50);
+  }
+}
+
+/** The app's own view of each issue: its latest task, its attempts, refusals and adoptions. */
 export async function collectAppFacts(db: Db) {
   const taskRows = await db.execute<{
     repo_full_name: string;
@@ -38,15 +69,51 @@ export async function collectAppFacts(db: Db) {
   }>(sql`select distinct on (repo_full_name, issue_number)
            repo_full_name, issue_number, state, pr_number
          from tasks order by repo_full_name, issue_number, id desc`);
-  const tasks = new Map(
+  const latest = new Map(
     taskRows.rows.map((r) => [
       `${r.repo_full_name}#${r.issue_number}`,
       { state: r.state, prNumber: r.pr_number },
     ]),
   );
+  const attemptRows = await db.execute<{
+    key: string;
+    number: number;
+    outcome: string | null;
+    runner_id: string;
+    pid: number | null;
+    exit_code: number | null;
+    signal: string | null;
+    started_ms: string;
+    ended_ms: string | null;
+  }>(sql`select t.repo_full_name || '#' || t.issue_number as key, a.number, a.outcome,
+                a.runner_id, a.pid, a.exit_code, a.signal,
+                (extract(epoch from a.started_at) * 1000)::bigint::text as started_ms,
+                (extract(epoch from a.ended_at) * 1000)::bigint::text as ended_ms
+         from attempts a join tasks t on t.id = a.task_id
+         order by t.id, a.number`);
+  const attempts = new Map<string, AttemptFact[]>();
+  for (const r of attemptRows.rows) {
+    const list = attempts.get(r.key) ?? [];
+    list.push({
+      number: r.number,
+      outcome: r.outcome,
+      runnerId: r.runner_id,
+      pid: r.pid,
+      exitCode: r.exit_code,
+      signal: r.signal,
+      startedAt: Number(r.started_ms),
+      endedAt: r.ended_ms === null ? null : Number(r.ended_ms),
+    });
+    attempts.set(r.key, list);
+  }
   const refusedRows = await db.execute<{ repo: string; issue: number }>(
     sql`select data->>'repo' as repo, (data->>'issue')::int as issue from events where kind = 'refused'`,
   );
   const refused = new Set(refusedRows.rows.map((r) => `${r.repo}#${r.issue}`));
-  return { tasks, refused };
+  const [adopted] = (
+    await db.execute<{ n: string }>(
+      sql`select count(*)::text as n from events where kind = 'adopted'`,
+    )
+  ).rows;
+  return { tasks: latest, attempts, refused, adopted: Number(adopted?.n ?? 0) };
 }

@@ -1,26 +1,29 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { Probot } from "probot";
-import { createClock } from "../config/clock.js";
+import { type Clock, createClock } from "../config/clock.js";
 import { createDb } from "../db/client.js";
 import { startEmbeddedPostgres } from "../db/embedded.js";
 import { migrate } from "../db/migrate.js";
-import { fleetOctokitClass } from "../github/octokit-class.js";
-import { probotDeliveryFactory } from "../github/octokit-github.js";
-import { Runner } from "../runner/runner.js";
-import { startWebhookServer } from "../server.js";
+import { startAppServer } from "./app-server.js";
 import { diffFiles, listBranches } from "./emulator/git.js";
 import { type Emulator, startEmulator } from "./emulator/index.js";
-import { readJournal } from "./journal.js";
+import type { IdlePeriod } from "./idle.js";
+import { measureQuiet } from "./idle.js";
+import { readJournal, readJournalSync } from "./journal.js";
+import { isAgentAlive, killLeftoverAgents } from "./orphans.js";
+import { writePlan } from "./plan.js";
+import { playTimeline } from "./play.js";
 import { buildReport, type SimulationReport } from "./report.js";
+import { RunnerProcesses } from "./runner-process.js";
 import type { Scenario } from "./scenario.js";
-import { collectAppFacts, waitUntilSettled } from "./settle.js";
-import { buildTimeline, type TimelineAction } from "./timeline.js";
+import { collectAppFacts, waitForWorktreeCleanup, waitUntilSettled } from "./settle.js";
+import { buildTimeline, FIRST_RUNNER, type TimelineAction } from "./timeline.js";
+import { Witness } from "./witness.js";
+import { leakedWorktrees } from "./worktrees.js";
 
 const APP_ID = 1;
 const SCRIPTED_AGENT = fileURLToPath(new URL("./scripted-agent.mjs", import.meta.url));
@@ -31,9 +34,14 @@ export interface SimulateOptions {
   /** An existing server instead of a fresh embedded one (tests pass their own database). */
   databaseUrl?: string;
   keepFiles?: boolean;
+  /** Real ms to wait for the fleet to settle after the timeline; scales with the scenario. */
+  settleTimeoutMs?: number;
 }
 
-/** Runs a scenario end to end: emulated GitHub, the real app, a real runner and real agents. */
+/**
+ * Runs a scenario end to end: emulated GitHub, the real app, runners as their own processes and
+ * real agents. Every runner and agent process is gone when this returns or throws.
+ */
 export async function simulate(
   scenario: Scenario,
   options: SimulateOptions,
@@ -42,6 +50,7 @@ export async function simulate(
   const clock = createClock(speed);
   const log = options.log;
   const root = await mkdtemp(join(tmpdir(), "fleet-sim-"));
+  const journalFile = join(root, "journal.jsonl");
   const cleanups: Array<() => Promise<unknown>> = [];
   const started = performance.now();
   try {
@@ -69,116 +78,133 @@ export async function simulate(
       log: log.child({ name: "emulator" }),
     });
     cleanups.push(() => emulator.close());
-
-    const server = await startWebhookServer({
+    const server = await startAppServer({
       db,
       log: log.child({ name: "server" }),
       appId: APP_ID,
       privateKey,
       webhookSecret,
-      webhookPath: "/api/github/webhooks",
-      githubApiUrl: emulator.url,
-      githubThrottle: false,
-      port: 0,
-      host: "127.0.0.1",
+      emulator,
     });
     cleanups.push(() => server.close());
-    emulator.setWebhookUrl(server.webhookUrl);
 
+    const witness = await Witness.listen(join(root, "witness.sock"));
+    cleanups.push(() => witness.close());
     const planFile = join(root, "plan.json");
-    const journalFile = join(root, "journal.jsonl");
-    await writePlan(planFile, journalFile, scenario, clock.scale);
-
-    const runnerDir = join(root, "runner");
-    await mkdir(runnerDir, { recursive: true });
-    const runner = new Runner({
-      db,
-      databaseUrl,
-      dataDir: runnerDir,
-      clock,
-      log: log.child({ name: "runner" }),
-      github: probotDeliveryFactory(
-        new Probot({
-          appId: APP_ID,
-          privateKey,
-          baseUrl: emulator.url,
-          log: log.child({ name: "probot" }),
-          Octokit: fleetOctokitClass({ throttle: false }),
-        }),
-      ),
-      id: "a",
-      capacity: 4,
-      defaultAgentCommand: [
-        process.execPath,
-        SCRIPTED_AGENT,
-        "--plan",
-        planFile,
-        "--repo",
-        "{repoFullName}",
-        "--issue",
-        "{issueNumber}",
-      ],
+    await writePlan({ planFile, journalFile, witnessPath: witness.path, scenario, clock });
+    // Runs after the runners stopped: whatever agent is still alive when the simulation ends,
+    // it is killed.
+    let lastResort: (() => void) | undefined;
+    cleanups.push(async () => {
+      killLeftoverAgents(await readJournal(journalFile));
+      if (lastResort) process.off("exit", lastResort);
     });
-    await runner.start();
-    cleanups.push(() => runner.stop());
 
-    for (const repo of scenario.repos) {
-      await emulator.createRepo({
-        slug: repo.slug,
-        files: repo.files,
-        collaborators: repo.collaborators,
-        ...(repo.fleetConfig === undefined ? {} : { fleetConfig: repo.fleetConfig }),
-      });
-    }
-    for (const issue of scenario.issues) {
-      await emulator.createIssue({
-        repo: issue.repo,
-        number: issue.number,
-        title: issue.title,
-        body: issue.body,
-        by: firstActor(issue) ?? "octocat",
-      });
-    }
+    await createRepos(emulator, scenario);
+    const runners = new RunnerProcesses({
+      db,
+      root,
+      log,
+      env: {
+        DATABASE_URL: databaseUrl,
+        APP_ID: String(APP_ID),
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: webhookSecret,
+        GITHUB_API_URL: emulator.url,
+        FLEET_GITHUB_THROTTLE: "false",
+        FLEET_AGENT_COMMAND: JSON.stringify([
+          process.execPath,
+          SCRIPTED_AGENT,
+          "--plan",
+          planFile,
+          "--repo",
+          "{repoFullName}",
+          "--issue",
+          "{issueNumber}",
+        ]),
+        FLEET_CLOCK_SPEED: String(speed),
+        FLEET_LEASE_TTL: `${scenario.runner.leaseTtl}ms`,
+        FLEET_RUNNER_CONCURRENCY: String(scenario.runner.concurrency),
+        LOG_LEVEL: "info",
+      },
+    });
+    cleanups.push(() => runners.stopAll());
+    // Should this process end without reaching the cleanups (a test runner tearing it down after
+    // a timeout), no runner or agent may outlive it.
+    lastResort = () => {
+      runners.killAllNow();
+      killLeftoverAgents(readJournalSync(journalFile));
+    };
+    process.once("exit", lastResort);
+    await runners.start(FIRST_RUNNER);
     emulator.resetStats();
 
-    await playTimeline(emulator, buildTimeline(scenario), clock);
-    await waitUntilSettled({ db, runner });
+    const timeline = buildTimeline(scenario);
+    warnOfShortLease(scenario, timeline, clock, log);
+    const settleTimeoutMs =
+      options.settleTimeoutMs ?? 60_000 + clock.scale((timeline.at(-1)?.at ?? 0) + 3_600_000);
+    const settle = () =>
+      waitUntilSettled({ db, journalFile, deaths: witness.deaths, timeoutMs: settleTimeoutMs });
+    const start = Date.now();
+    const idle: IdlePeriod[] = [];
+    const cancelledAt = new Map<string, number>();
+    await playTimeline(timeline, {
+      emulator,
+      runners,
+      server,
+      clock,
+      start,
+      cancelledAt,
+      // A quiet period measures an idle fleet, so it begins once the work before it is done.
+      quiet: async (durationMs) => {
+        if (!(await settle())) log.warn("the fleet was still busy when a quiet period began");
+        await waitForWorktreeCleanup(runners.liveDataDirs, 10_000);
+        idle.push(
+          await measureQuiet({
+            db,
+            clock,
+            speed,
+            durationMs,
+            timelineStart: start,
+            githubCalls: () => emulator.stats().total,
+            liveRunners: () => runners.liveIds,
+            leaseTtlMs: scenario.runner.leaseTtl,
+          }),
+        );
+      },
+    });
+    const settled = await settle();
+    const finalDataDirs = runners.liveDataDirs;
+    await waitForWorktreeCleanup(finalDataDirs, 10_000);
+    if (!settled) {
+      const tails = await Promise.all(runners.liveIds.map((id) => runners.logTail(id)));
+      log.warn({ runnerLogs: tails }, "the simulation did not settle before its deadline");
+    }
+    await runners.stopAll();
+    const endedAt = Date.now();
 
     const app = await collectAppFacts(db);
-    const pulls = new Map<
-      string,
-      { number: number; head: string; body: string; files: string[] }[]
-    >();
-    for (const repo of scenario.repos) {
-      const gitDir = emulator.state.repo(repo.slug)?.gitDir;
-      const withFiles = [];
-      for (const pull of emulator.pulls(repo.slug)) {
-        const files = gitDir ? await diffFiles(gitDir, pull.base, pull.head) : [];
-        withFiles.push({ ...pull, files: files.map((f) => f.filename).sort() });
-      }
-      pulls.set(repo.slug, withFiles);
-    }
-    const comments = new Map(
-      scenario.issues.map((i) => [
-        `${i.repo}#${i.number}`,
-        emulator.comments(i.repo, i.number).map((c) => c.body),
-      ]),
-    );
-    const branches = new Map<string, string[]>();
-    for (const repo of scenario.repos) {
-      const gitDir = emulator.state.repo(repo.slug)?.gitDir;
-      branches.set(repo.slug, gitDir ? [...(await listBranches(gitDir)).keys()] : []);
-    }
+    const journal = await readJournal(journalFile);
     return buildReport({
       scenario,
       speed,
       wallTimeMs: performance.now() - started,
-      journal: await readJournal(journalFile),
+      settled,
+      journal,
+      deaths: witness.deaths,
+      isAlive: isAgentAlive,
+      timelineStart: start,
+      endedAt,
       tasks: app.tasks,
+      attempts: app.attempts,
+      adopted: app.adopted,
       refused: app.refused,
-      pulls,
-      branches,
-      comments,
+      cancelledAt,
+      outages: runners.outages,
+      leaseTtlMs: scenario.runner.leaseTtl,
+      ...(await collectGitHubFacts(emulator, scenario)),
+      leakedWorktrees: (await leakedWorktrees(finalDataDirs)).length,
+      idle,
       apiCalls: emulator.stats(),
       webhookStatuses: emulator.deliveries().map((d) => d.status ?? 0),
     });
@@ -188,83 +214,77 @@ export async function simulate(
         log.warn({ err: error }, "simulation cleanup failed"),
       );
     }
-    if (!options.keepFiles) await rm(root, { recursive: true, force: true });
+    if (options.keepFiles) log.info({ root }, "simulation files kept");
+    else await rm(root, { recursive: true, force: true });
   }
 }
 
-function firstActor(issue: Scenario["issues"][number]): string | undefined {
-  return issue.labels[0]?.by;
-}
-
-async function writePlan(
-  planFile: string,
-  journalFile: string,
+/** A restart within the lease needs the lease to outlast a runner process's start in real time. */
+function warnOfShortLease(
   scenario: Scenario,
-  scale: (ms: number) => number,
-): Promise<void> {
-  const issues: Record<string, unknown[]> = {};
-  for (const issue of scenario.issues) {
-    const steps =
-      issue.agent === undefined ? [] : Array.isArray(issue.agent) ? issue.agent : [issue.agent];
-    issues[`${issue.repo}#${issue.number}`] = steps.map((step) => ({
-      behavior: step.behavior,
-      durationMs: Math.round(scale(step.duration)),
-      edit: step.edit,
-    }));
-  }
-  await writeFile(planFile, JSON.stringify({ journal: journalFile, issues }, null, 2));
-}
-
-async function playTimeline(
-  emulator: Emulator,
-  actions: readonly TimelineAction[],
-  clock: ReturnType<typeof createClock>,
-): Promise<void> {
-  // Times are measured from the start, so slow deliveries do not push later events back.
-  const start = clock.now();
-  for (const action of actions) {
-    const due = start + clock.scale(action.at);
-    const wait = due - clock.now();
-    if (wait > 0) await delay(wait);
-    switch (action.kind) {
-      case "label":
-        await emulator.addLabel({
-          repo: action.repo,
-          issue: action.issue,
-          name: action.name,
-          by: action.by,
-        });
-        break;
-      case "unlabel":
-        await emulator.removeLabel({
-          repo: action.repo,
-          issue: action.issue,
-          name: action.name,
-          by: action.by,
-        });
-        break;
-      case "close":
-        await emulator.closeIssue({ repo: action.repo, issue: action.issue, by: action.by });
-        break;
-      case "redeliver": {
-        const original = emulator
-          .deliveries()
-          .find(
-            (d) =>
-              d.event === "issues" &&
-              d.action === "labeled" &&
-              (d.payload as { issue?: { number?: number } }).issue?.number === action.issue &&
-              (d.payload as { repository?: { full_name?: string } }).repository?.full_name ===
-                action.repo &&
-              (d.payload as { label?: { name?: string } }).label?.name === action.label,
-          );
-        if (!original)
-          throw new Error(
-            `nothing to redeliver for ${action.repo}#${action.issue} ${action.label}`,
-          );
-        await emulator.redeliver(original.id);
-        break;
+  timeline: readonly TimelineAction[],
+  clock: Clock,
+  log: Logger,
+): void {
+  const killed = new Set<string>();
+  for (const action of timeline) {
+    if (action.kind === "kill-runner") killed.add(action.runner);
+    if (action.kind === "start-runner" && killed.has(action.runner)) {
+      const realMs = clock.scale(scenario.runner.leaseTtl);
+      if (realMs < 5_000) {
+        log.warn(
+          { runner: action.runner, leaseRealMs: Math.round(realMs) },
+          "at this speed the lease lasts only a few real seconds, about what a runner process needs to start; a restart may come too late to adopt",
+        );
       }
+      return;
     }
   }
+}
+
+async function createRepos(emulator: Emulator, scenario: Scenario): Promise<void> {
+  for (const repo of scenario.repos) {
+    await emulator.createRepo({
+      slug: repo.slug,
+      files: repo.files,
+      collaborators: repo.collaborators,
+      ...(repo.fleetConfig === undefined ? {} : { fleetConfig: repo.fleetConfig }),
+    });
+  }
+  for (const issue of scenario.issues) {
+    await emulator.createIssue({
+      repo: issue.repo,
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      by: issue.labels[0]?.by ?? "octocat",
+    });
+  }
+}
+
+/** Pulls with their changed files, branches, comments and labels, as the emulator holds them. */
+async function collectGitHubFacts(emulator: Emulator, scenario: Scenario) {
+  const pulls = new Map<
+    string,
+    { number: number; head: string; body: string; files: string[] }[]
+  >();
+  const branches = new Map<string, string[]>();
+  for (const repo of scenario.repos) {
+    const gitDir = emulator.state.repo(repo.slug)?.gitDir;
+    const withFiles = [];
+    for (const pull of emulator.pulls(repo.slug)) {
+      const files = gitDir ? await diffFiles(gitDir, pull.base, pull.head) : [];
+      withFiles.push({ ...pull, files: files.map((f) => f.filename).sort() });
+    }
+    pulls.set(repo.slug, withFiles);
+    branches.set(repo.slug, gitDir ? [...(await listBranches(gitDir)).keys()] : []);
+  }
+  const keyed = <T>(read: (repo: string, issue: number) => T) =>
+    new Map(scenario.issues.map((i) => [`${i.repo}#${i.number}`, read(i.repo, i.number)]));
+  return {
+    pulls,
+    branches,
+    comments: keyed((repo, issue) => emulator.comments(repo, issue).map((c) => c.body)),
+    labels: keyed((repo, issue) => emulator.state.labels(repo, issue)),
+  };
 }

@@ -1,36 +1,24 @@
 import type { Scenario } from "./scenario.js";
 
-/** One thing the simulator does to the emulated GitHub, at a scenario time. */
+/** One thing the simulator does, at a scenario time. */
 export type TimelineAction =
   | { at: number; kind: "label"; repo: string; issue: number; name: string; by: string }
   | { at: number; kind: "unlabel"; repo: string; issue: number; name: string; by: string }
   | { at: number; kind: "close"; repo: string; issue: number; by: string }
-  | { at: number; kind: "redeliver"; repo: string; issue: number; label: string };
+  | { at: number; kind: "redeliver"; repo: string; issue: number; label: string }
+  | { at: number; kind: "start-runner"; runner: string; index: number }
+  | { at: number; kind: "kill-runner"; runner: string; index: number }
+  | { at: number; kind: "restart-server"; index: number }
+  | { at: number; kind: "quiet"; durationMs: number; index: number };
 
 /** Flattens the scenario into actions in time order; ties keep file order. */
 export function buildTimeline(scenario: Scenario): TimelineAction[] {
   const actions: TimelineAction[] = [];
   for (const issue of scenario.issues) {
     for (const label of issue.labels) {
-      if ("name" in label) {
-        actions.push({
-          at: label.at,
-          kind: "label",
-          repo: issue.repo,
-          issue: issue.number,
-          name: label.name,
-          by: label.by,
-        });
-      } else {
-        actions.push({
-          at: label.at,
-          kind: "unlabel",
-          repo: issue.repo,
-          issue: issue.number,
-          name: label.remove,
-          by: label.by,
-        });
-      }
+      const where = { repo: issue.repo, issue: issue.number, by: label.by, at: label.at };
+      if ("name" in label) actions.push({ ...where, kind: "label", name: label.name });
+      else actions.push({ ...where, kind: "unlabel", name: label.remove });
     }
     if (issue.close) {
       actions.push({
@@ -42,16 +30,29 @@ export function buildTimeline(scenario: Scenario): TimelineAction[] {
       });
     }
   }
-  for (const event of scenario.events) {
-    const { repo, issue, label } = event.redeliver;
-    // Without a time, a redelivery follows the label event it repeats.
-    const original = actions.find(
-      (a) => a.kind === "label" && a.repo === repo && a.issue === issue && a.name === label,
-    );
-    actions.push({ at: event.at ?? original?.at ?? 0, kind: "redeliver", repo, issue, label });
-  }
+  scenario.events.forEach((event, index) => {
+    if ("redeliver" in event) {
+      const { repo, issue, label } = event.redeliver;
+      // Without a time, a redelivery follows the label event it repeats.
+      const original = actions.find(
+        (a) => a.kind === "label" && a.repo === repo && a.issue === issue && a.name === label,
+      );
+      actions.push({ at: event.at ?? original?.at ?? 0, kind: "redeliver", repo, issue, label });
+    } else if ("start-runner" in event) {
+      actions.push({ at: event.at, kind: "start-runner", runner: event["start-runner"], index });
+    } else if ("kill-runner" in event) {
+      actions.push({ at: event.at, kind: "kill-runner", runner: event["kill-runner"], index });
+    } else if ("restart-server" in event) {
+      actions.push({ at: event.at, kind: "restart-server", index });
+    } else {
+      actions.push({ at: event.at, kind: "quiet", durationMs: event.quiet, index });
+    }
+  });
   return actions
-    .map((action, index) => ({ action, index }))
-    .sort((a, b) => a.action.at - b.action.at || a.index - b.index)
+    .map((action, order) => ({ action, order }))
+    .sort((a, b) => a.action.at - b.action.at || a.order - b.order)
     .map(({ action }) => action);
 }
+
+/** The runner the simulator starts by itself, before the timeline begins. */
+export const FIRST_RUNNER = "a";

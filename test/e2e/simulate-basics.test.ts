@@ -95,7 +95,7 @@ describe("fleet simulate examples/scenarios/basics.yml", () => {
         pushedBranches: [],
       });
     }
-    // The close came two seconds after the agent started: it was running and got stopped.
+    // The close came six seconds in, while the agent was running: it was stopped.
     expect(issue("acme/web", 1).dispatches).toBe(1);
   });
 
@@ -103,6 +103,13 @@ describe("fleet simulate examples/scenarios/basics.yml", () => {
     const custom = issue("acme/web", 2);
     expect(custom).toMatchObject({ outcome: "pr_open", dispatches: 1 });
     expect(custom.pr?.files).toEqual(["public/favicon.svg"]);
+  });
+
+  it("settles with no agent left running, none killed wrongly and no worktree left behind", () => {
+    expect(report.settled).toBe(true);
+    expect(report.totals.killedHealthy).toBe(0);
+    expect(report.orphanProcesses).toBe(0);
+    expect(report.leakedWorktrees).toBe(0);
   });
 
   it("talks to GitHub only through valid API calls, and every webhook is accepted", () => {

@@ -1,0 +1,132 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { Clock } from "../config/clock.js";
+import type { AppServer } from "./app-server.js";
+import type { Emulator } from "./emulator/index.js";
+import type { RunnerProcesses } from "./runner-process.js";
+import type { TimelineAction } from "./timeline.js";
+
+export interface PlayContext {
+  emulator: Emulator;
+  runners: RunnerProcesses;
+  server: AppServer;
+  clock: Clock;
+  /** Real ms when the timeline began. */
+  start: number;
+  /** Waits for the fleet to settle, then measures a quiet period of `durationMs` (simulated). */
+  quiet(durationMs: number): Promise<void>;
+  /** Real time of the first unlabel or close per issue key, for the report. */
+  cancelledAt: Map<string, number>;
+}
+
+/**
+ * Plays the actions at their times, measured from the start so slow steps do not push later
+ * ones back. A quiet period holds the timeline until it is measured; whatever fell due meanwhile
+ * follows at once.
+ */
+export async function playTimeline(
+  actions: readonly TimelineAction[],
+  ctx: PlayContext,
+): Promise<void> {
+  for (const batch of batches(actions)) {
+    const wait = ctx.start + ctx.clock.scale(batch.at) - Date.now();
+    if (wait > 0) await delay(wait);
+    await Promise.all(
+      batch.chains.map(async (chain) => {
+        for (const action of chain) await play(action, ctx);
+      }),
+    );
+  }
+}
+
+/**
+ * Groups actions due at the same time: issue actions run as one chain per issue, the chains
+ * side by side (as GitHub delivers a burst of webhooks), and anything else alone, in order.
+ */
+function batches(actions: readonly TimelineAction[]) {
+  const out: Array<{ at: number; chains: TimelineAction[][] }> = [];
+  let open:
+    | { at: number; chains: TimelineAction[][]; byIssue: Map<string, TimelineAction[]> }
+    | undefined;
+  for (const action of actions) {
+    if (!("repo" in action)) {
+      open = undefined;
+      out.push({ at: action.at, chains: [[action]] });
+      continue;
+    }
+    if (!open || open.at !== action.at) {
+      open = { at: action.at, chains: [], byIssue: new Map() };
+      out.push(open);
+    }
+    const key = `${action.repo}#${action.issue}`;
+    const chain = open.byIssue.get(key);
+    if (chain) {
+      chain.push(action);
+    } else {
+      const fresh = [action];
+      open.byIssue.set(key, fresh);
+      open.chains.push(fresh);
+    }
+  }
+  return out;
+}
+
+async function play(action: TimelineAction, ctx: PlayContext): Promise<void> {
+  const { emulator } = ctx;
+  switch (action.kind) {
+    case "label":
+      await emulator.addLabel(action);
+      break;
+    case "unlabel":
+      noteCancel(ctx, action);
+      await emulator.removeLabel(action);
+      break;
+    case "close":
+      noteCancel(ctx, action);
+      await emulator.closeIssue(action);
+      break;
+    case "redeliver":
+      await emulator.redeliver(findLabelDelivery(emulator, action));
+      break;
+    case "start-runner":
+      await ctx.runners.start(action.runner);
+      break;
+    case "kill-runner":
+      await ctx.runners.kill(action.runner);
+      break;
+    case "restart-server":
+      await ctx.server.restart();
+      break;
+    case "quiet":
+      await ctx.quiet(action.durationMs);
+      break;
+  }
+}
+
+function noteCancel(ctx: PlayContext, action: { repo: string; issue: number }): void {
+  const key = `${action.repo}#${action.issue}`;
+  if (!ctx.cancelledAt.has(key)) ctx.cancelledAt.set(key, Date.now());
+}
+
+function findLabelDelivery(
+  emulator: Emulator,
+  action: { repo: string; issue: number; label: string },
+): string {
+  const original = emulator.deliveries().find((d) => {
+    const payload = d.payload as {
+      issue?: { number?: number };
+      repository?: { full_name?: string };
+      label?: { name?: string };
+    };
+    return (
+      d.event === "issues" &&
+      d.action === "labeled" &&
+      payload.issue?.number === action.issue &&
+      payload.repository?.full_name === action.repo &&
+      payload.label?.name === action.label
+    );
+  });
+  if (!original) {
+    throw new Error(`nothing to redeliver for ${action.repo}#${action.issue} ${action.label}`);
+  }
+  return original.id;
+}
