@@ -1,24 +1,13 @@
 import nock from "nock";
-import { pino } from "pino";
-import { Probot, ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
 import { deliveryGitHub } from "../../src/github/octokit-github.js";
 import { API, strictNock } from "../helpers/github-nock.js";
-import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
+import { testProbot } from "../helpers/probot.js";
 
 strictNock();
 
 async function client() {
-  const probot = new Probot({
-    appId: 1,
-    privateKey: TEST_PRIVATE_KEY,
-    log: pino({ level: "silent" }),
-    Octokit: ProbotOctokit.defaults((options: object) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
-  });
+  const probot = testProbot();
   // The installation client's own token (unscoped), fetched on its first request.
   nock(API)
     .post(

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import nock from "nock";
-import { pino } from "pino";
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
 import { events, tasks } from "../../src/db/schema.js";
 import { fleetApp } from "../../src/handlers/index.js";
 import { API, strictNock } from "../helpers/github-nock.js";
-import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
 import { issuesPayload } from "../helpers/payloads.js";
+import { testProbot } from "../helpers/probot.js";
 import { createTestDatabase } from "../support/db.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
@@ -34,17 +33,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await db.delete(events);
   await db.delete(tasks);
-  probot = new Probot({
-    appId: 1,
-    privateKey: TEST_PRIVATE_KEY,
-    log: pino({ level: process.env.TEST_LOG ?? "silent" }),
-    // Applied last, so the throttle (3 s between comments) and retries stay off in tests.
-    Octokit: ProbotOctokit.defaults((options: object) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
-  });
+  probot = testProbot();
   await probot.load(fleetApp({ db }));
 });
 

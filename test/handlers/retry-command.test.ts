@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import nock from "nock";
-import { pino } from "pino";
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_FLEET_CONFIG } from "../../src/config/fleet-config.js";
 import type { Db } from "../../src/db/client.js";
@@ -11,8 +10,8 @@ import { events, tasks } from "../../src/db/schema.js";
 import { fleetApp } from "../../src/handlers/index.js";
 import { isRetryCommand } from "../../src/tasks/retry-command.js";
 import { API, strictNock } from "../helpers/github-nock.js";
-import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
 import { commentPayload } from "../helpers/payloads.js";
+import { testProbot } from "../helpers/probot.js";
 import { createTestDatabase } from "../support/db.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
@@ -31,16 +30,7 @@ afterAll(async () => database?.close());
 beforeEach(async () => {
   await db.delete(events);
   await db.delete(tasks);
-  probot = new Probot({
-    appId: 1,
-    privateKey: TEST_PRIVATE_KEY,
-    log: pino({ level: "silent" }),
-    Octokit: ProbotOctokit.defaults((options: object) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
-  });
+  probot = testProbot();
   await probot.load(fleetApp({ db }));
 });
 
