@@ -71,6 +71,34 @@ program
     log.info("migrations applied");
   });
 
+const config = program.command("config").description("the .github/fleet.yml schema");
+
+config
+  .command("schema")
+  .description("print the JSON Schema of .github/fleet.yml, for editors")
+  .action(async () => {
+    const { fleetConfigJsonSchema } = await import("./config/fleet-config-file.js");
+    process.stdout.write(`${JSON.stringify(fleetConfigJsonSchema(), null, 2)}\n`);
+  });
+
+config
+  .command("validate")
+  .description("check a fleet.yml; prints each problem with its key path and line")
+  .argument("<file>", "path to a fleet.yml")
+  .action(async (file: string) => {
+    const { readFile } = await import("node:fs/promises");
+    const { checkFleetConfigText, formatLocatedErrors } = await import(
+      "./config/fleet-config-file.js"
+    );
+    const result = checkFleetConfigText(await readFile(file, "utf8"));
+    if (result.ok) {
+      process.stdout.write(`${file}: valid\n`);
+      return;
+    }
+    process.stderr.write(`${formatLocatedErrors(file, result.errors)}\n`);
+    process.exitCode = 1;
+  });
+
 program
   .command("simulate")
   .description("run a scenario against the GitHub emulator on a fresh embedded database")

@@ -3,6 +3,8 @@ import { z } from "zod";
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const COMPOUND = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+/** The same, allowing surrounding blanks: what the JSON Schema tells editors. */
+const COMPOUND_TRIMMED = /^\s*(?:\d+(?:\.\d+)?(?:ms|s|m|h))+\s*$/;
 
 /** Parses "30s", "5m", "1h", "1m30s" or "250ms" into milliseconds. */
 export function parseDuration(text: string): number {
@@ -32,7 +34,10 @@ export function formatDuration(ms: number): string {
 
 /** A zod field that accepts "30s"-style strings (or raw milliseconds) and yields milliseconds. */
 export const durationSchema = z
-  .union([z.string(), z.number().nonnegative()])
+  .union([
+    z.string().regex(COMPOUND_TRIMMED, "a duration like 30s, 5m or 1h"),
+    z.number().nonnegative().describe("milliseconds"),
+  ])
   .transform((value, ctx) => {
     if (typeof value === "number") return value;
     try {

@@ -37,6 +37,10 @@ export const agentSchema = z
 
 export const fleetConfigSchema = z
   .object({
+    _extends: z
+      .string()
+      .optional()
+      .describe("inherit from another repo's fleet.yml, e.g. `.github` or `org/repo:path.yml`"),
     trigger: z
       .object({
         label: z.string().min(1).max(50).default("agent-ready"),
