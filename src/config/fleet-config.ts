@@ -35,6 +35,45 @@ export const agentSchema = z
   })
   .strict();
 
+/** Lock files never count towards a PR's size (Prow's size plugin skips generated files too). */
+export const DEFAULT_SIZE_IGNORE = [
+  "**/package-lock.json",
+  "**/yarn.lock",
+  "**/pnpm-lock.yaml",
+  "**/*.lock",
+  "**/go.sum",
+  "**/Cargo.lock",
+];
+
+export const DEFAULT_PROTECTED_PATHS = [".github/**", "**/migrations/**", "**/*.lock"];
+
+export const policySchema = z
+  .object({
+    ignore: z.array(z.string().min(1)).default(DEFAULT_SIZE_IGNORE).describe("globs left out of the size"),
+    maxLines: z.number().int().positive().default(1000).describe("above this, the PR is blocked"),
+    maxFiles: z.number().int().positive().default(50),
+    review: z
+      .object({
+        lines: z.number().int().positive().default(300).describe("above this, a human reviews"),
+        files: z.number().int().positive().default(15),
+      })
+      .strict()
+      .prefault({}),
+    protectedPaths: z.array(z.string().min(1)).default(DEFAULT_PROTECTED_PATHS),
+    codeownersProtected: z
+      .boolean()
+      .default(false)
+      .describe("also treat every path CODEOWNERS assigns as protected"),
+    reviewers: z.array(z.string().min(1)).default([]),
+    requiredChecks: z
+      .union([z.literal("all"), z.array(z.string().min(1))])
+      .default("all")
+      .describe("check names that must pass, or all checks and statuses on the head"),
+    autoMerge: z.boolean().default(true),
+    mergeMethod: z.enum(["squash", "merge", "rebase"]).default("squash"),
+  })
+  .strict();
+
 export const fleetConfigSchema = z
   .object({
     _extends: z
@@ -52,11 +91,13 @@ export const fleetConfigSchema = z
       .object({ initial: duration("10s"), max: duration("5m") })
       .strict()
       .prefault({}),
+    policy: policySchema.prefault({}),
   })
   .strict();
 
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
 
 export const DEFAULT_FLEET_CONFIG: FleetConfig = fleetConfigSchema.parse({});
 

@@ -15,6 +15,25 @@ describe("fleet.yml schema", () => {
         maxConcurrent: 2,
       },
       retry: { initial: 10_000, max: 300_000 },
+      policy: {
+        ignore: [
+          "**/package-lock.json",
+          "**/yarn.lock",
+          "**/pnpm-lock.yaml",
+          "**/*.lock",
+          "**/go.sum",
+          "**/Cargo.lock",
+        ],
+        maxLines: 1000,
+        maxFiles: 50,
+        review: { lines: 300, files: 15 },
+        protectedPaths: [".github/**", "**/migrations/**", "**/*.lock"],
+        codeownersProtected: false,
+        reviewers: [],
+        requiredChecks: "all",
+        autoMerge: true,
+        mergeMethod: "squash",
+      },
     });
     expect(parseFleetConfig(null)).toEqual({ ok: true, config: DEFAULT_FLEET_CONFIG });
   });
