@@ -49,7 +49,10 @@ export const DEFAULT_PROTECTED_PATHS = [".github/**", "**/migrations/**", "**/*.
 
 export const policySchema = z
   .object({
-    ignore: z.array(z.string().min(1)).default(DEFAULT_SIZE_IGNORE).describe("globs left out of the size"),
+    ignore: z
+      .array(z.string().min(1))
+      .default(DEFAULT_SIZE_IGNORE)
+      .describe("globs left out of the size"),
     maxLines: z.number().int().positive().default(1000).describe("above this, the PR is blocked"),
     maxFiles: z.number().int().positive().default(50),
     review: z
