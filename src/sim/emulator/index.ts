@@ -278,26 +278,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         throw new Error(`emulator: ${repo.fullName}#${number} exists`);
       }
       repo.lastNumber = Math.max(repo.lastNumber, number);
-      const now = timestamp();
-      const issue: Issue = {
-        id: store.nextId("issue"),
+      const issue = store.openIssue({
         repo: repo.fullName,
         number,
         title: spec.title,
         body: spec.body ?? null,
         user: store.user(spec.by),
-        labels: [],
-        state: "open",
-        stateReason: null,
-        locked: false,
-        createdAt: now,
-        updatedAt: now,
-        closedAt: null,
-        closedBy: null,
-        comments: [],
         isPull: false,
-      };
-      store.addIssue(issue);
+      });
       const { delivered } = await core.issueEvent(repo, issue, "opened", issue.user);
       const rendered = core.render.issue(repo, issue);
       return {

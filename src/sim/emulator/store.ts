@@ -67,6 +67,33 @@ export class Store {
     this.issues.set(`${issue.repo.toLowerCase()}#${issue.number}`, issue);
   }
 
+  /** Opens and stores a new issue (or a pull's issue half), with GitHub's initial fields. */
+  openIssue(spec: {
+    repo: string;
+    number: number;
+    title: string;
+    body: string | null;
+    user: User;
+    isPull: boolean;
+  }): Issue {
+    const now = timestamp();
+    const issue: Issue = {
+      id: this.nextId("issue"),
+      ...spec,
+      labels: [],
+      state: "open",
+      stateReason: null,
+      locked: false,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      closedBy: null,
+      comments: [],
+    };
+    this.addIssue(issue);
+    return issue;
+  }
+
   pull(slug: string, number: number): Pull | undefined {
     return this.pulls.get(`${slug.toLowerCase()}#${number}`);
   }

@@ -74,26 +74,14 @@ export const issueRoutes: Routes = {
     handle: async (ctx) => {
       const { core, token, params, body } = ctx;
       const repo = core.repoFor(token, params, ["issues"], "write");
-      const now = timestamp();
-      const issue: Issue = {
-        id: core.store.nextId("issue"),
+      const issue = core.store.openIssue({
         repo: repo.fullName,
         number: ++repo.lastNumber,
         title: String(body.title),
         body: typeof body.body === "string" ? body.body : null,
         user: core.app.bot,
-        labels: [],
-        state: "open",
-        stateReason: null,
-        locked: false,
-        createdAt: now,
-        updatedAt: now,
-        closedAt: null,
-        closedBy: null,
-        comments: [],
         isPull: false,
-      };
-      core.store.addIssue(issue);
+      });
       for (const item of (body.labels ?? []) as Array<string | { name?: string }>) {
         const label = core.store.label(repo, labelName(item));
         issue.labels.push(label.name);

@@ -1,7 +1,6 @@
 import { diffFiles, listBranches } from "../git.js";
 import { HttpError, notFound, paginate, validationFailed } from "../http.js";
-import { timestamp } from "../store.js";
-import type { Issue, Pull } from "../types.js";
+import type { Pull } from "../types.js";
 import type { Routes } from "./route.js";
 
 const custom = (message: string) =>
@@ -46,25 +45,14 @@ export const pullRoutes: Routes = {
         .find((p) => p.issue.state === "open" && p.head.ref === headRef && p.base.ref === base.ref);
       if (existing)
         throw custom(`A pull request already exists for ${repo.owner.login}:${headRef}.`);
-      const now = timestamp();
-      const issue: Issue = {
-        id: core.store.nextId("issue"),
+      const issue = core.store.openIssue({
         repo: repo.fullName,
         number: ++repo.lastNumber,
         title: body.title,
         body: typeof body.body === "string" ? body.body : null,
         user: core.app.bot,
-        labels: [],
-        state: "open",
-        stateReason: null,
-        locked: false,
-        createdAt: now,
-        updatedAt: now,
-        closedAt: null,
-        closedBy: null,
-        comments: [],
         isPull: true,
-      };
+      });
       const pull: Pull = {
         id: core.store.nextId("pull"),
         repo: repo.fullName,
@@ -78,7 +66,6 @@ export const pullRoutes: Routes = {
         mergedAt: null,
         mergeCommitSha: null,
       };
-      core.store.addIssue(issue);
       core.store.addPull(pull);
       await core.pullEvent(repo, pull, "opened", core.app.bot);
       return { status: 201, body: core.render.pull(repo, pull, { stats }) };
