@@ -56,6 +56,18 @@ function fleetConfig(yaml: string | null) {
   return scope;
 }
 
+/** Expects one comment on issue 1 and keeps its body for the test to read. */
+function expectComment(): { body: string } {
+  const captured = { body: "" };
+  nock(API)
+    .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
+      captured.body = body.body;
+      return true;
+    })
+    .reply(201, { id: 1 });
+  return captured;
+}
+
 function permission(login: string, role: string) {
   const legacy = role === "maintain" ? "write" : role === "triage" ? "read" : role;
   return nock(API)
@@ -115,17 +127,11 @@ describe("issues.labeled", () => {
     installationToken();
     fleetConfig(null);
     permission("mallory", "read");
-    let commentBody = "";
-    nock(API)
-      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
-        commentBody = body.body;
-        return true;
-      })
-      .reply(201, { id: 1 });
+    const comment = expectComment();
     await receive("issues", issuesPayload("labeled", { sender: "mallory" }), id);
 
-    expect(commentBody).toContain("@mallory");
-    expect(commentBody).toContain("write, maintain or admin");
+    expect(comment.body).toContain("@mallory");
+    expect(comment.body).toContain("write, maintain or admin");
     expect(await activeTasks()).toHaveLength(0);
     const refused = await db.select().from(events).where(eq(events.kind, "refused"));
     expect(refused).toHaveLength(1);
@@ -167,31 +173,19 @@ describe("issues.labeled", () => {
   it("explains an invalid fleet.yml on the issue and dispatches nothing", async () => {
     installationToken();
     fleetConfig("agent:\n  timeout: soon\n  maxAttempts: 0\n");
-    let commentBody = "";
-    nock(API)
-      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
-        commentBody = body.body;
-        return true;
-      })
-      .reply(201, { id: 1 });
+    const comment = expectComment();
     await receive("issues", issuesPayload("labeled"));
-    expect(commentBody).toContain("`agent.timeout`");
-    expect(commentBody).toContain("`agent.maxAttempts`");
+    expect(comment.body).toContain("`agent.timeout`");
+    expect(comment.body).toContain("`agent.maxAttempts`");
     expect(await activeTasks()).toHaveLength(0);
   });
 
   it("explains unparseable YAML instead of failing the webhook", async () => {
     installationToken();
     fleetConfig("trigger: [unclosed\n");
-    let commentBody = "";
-    nock(API)
-      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
-        commentBody = body.body;
-        return true;
-      })
-      .reply(201, { id: 1 });
+    const comment = expectComment();
     await receive("issues", issuesPayload("labeled"));
-    expect(commentBody).toContain("invalid YAML");
+    expect(comment.body).toContain("invalid YAML");
     expect(await activeTasks()).toHaveLength(0);
   });
 });
