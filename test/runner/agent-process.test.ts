@@ -1,58 +1,24 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import type { AgentLaunch } from "../../src/runner/adapters/types.js";
+import { describe, expect, it } from "vitest";
 import {
-  type AgentLease,
   buildAgentEnv,
   groupAlive,
   killProcessGroup,
   readExitFile,
-  spawnAgent,
   touchLease,
   waitForExitFile,
 } from "../../src/runner/agent-process.js";
 import { isSameProcess, readProcStartTime } from "../../src/runner/proc-stat.js";
 import { tempDir } from "./support/temp-dir.js";
+import { sh, testAgents } from "./support/test-agents.js";
 import { waitFor } from "./support/wait-for.js";
 
 const root = tempDir();
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const groups: number[] = [];
-
-afterAll(() => {
-  // a failed test must not leave agents behind
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {}
-  }
-});
-
-async function start(
-  name: string,
-  launch: AgentLaunch,
-  passthrough: string[] = [],
-  lease?: AgentLease,
-) {
-  const attemptDir = join(root, name);
-  const env = buildAgentEnv({ attemptDir, workdir: root, issueNumber: 5, passthrough });
-  const agent = await spawnAgent({
-    launch,
-    cwd: attemptDir,
-    env,
-    attemptDir,
-    ...(lease ? { lease } : {}),
-  });
-  groups.push(agent.pid);
-  const read = (file: string) =>
-    existsSync(join(attemptDir, file)) ? readFileSync(join(attemptDir, file), "utf8") : "";
-  return { ...agent, attemptDir, read };
-}
-
-const sh = (script: string): AgentLaunch => ({ argv: ["sh", "-c", script] });
+const { start, track } = testAgents(root, 5);
 
 describe("spawnAgent", () => {
   it.each([
@@ -100,7 +66,7 @@ describe("spawnAgent", () => {
             "git init -q repo && cd repo && echo x > f && git add f && git commit -qm c && " +
             'git log -1 --format="author=%an <%ae>"',
         ),
-        ["FLEET_TEST_PASSTHROUGH"],
+        { passthrough: ["FLEET_TEST_PASSTHROUGH"] },
       );
       expect((await agent.exit).code).toBe(0);
       const out = agent.read("stdout.log");
@@ -175,7 +141,7 @@ process.exit(0);
     });
     const { pid, startTime: start } = JSON.parse(out) as { pid: number; startTime: string };
     const startTime = BigInt(start);
-    groups.push(pid);
+    track(pid);
 
     expect(await isSameProcess(pid, startTime)).toBe(true);
     expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe(join(attemptDir, "stdout.log"));
@@ -274,7 +240,7 @@ describe("the wrapper's dead-man's switch", () => {
 
   it("keeps the agent while the lease is renewed and kills it once renewals stop", async () => {
     const lease = { file: join(root, "switch.lease"), ttlMs, killGraceMs };
-    const agent = await start("switch", sh(TICKER), [], lease);
+    const agent = await start("switch", sh(TICKER), { lease });
     const stop = renewing(lease.file, ttlMs / 3);
     try {
       // 20 ticks of 100 ms: alive for more than three lease periods
@@ -300,8 +266,7 @@ describe("the wrapper's dead-man's switch", () => {
     const agent = await start(
       "switch-trap",
       sh("trap '' TERM; sleep 1000 & while :; do echo tick; sleep 0.1; done"),
-      [],
-      lease,
+      { lease },
     );
     await waitFor("a tick", () => ticks(agent.read("stdout.log")) >= 1);
     const exit = await agent.exit; // never renewed after spawnAgent's first touch
@@ -342,7 +307,7 @@ process.stdout.write(JSON.stringify({ pid: agent.pid, startTime: String(agent.st
     await waitFor("the runner's report", () => out.includes("\n"), { timeoutMs: 30_000 });
     const { pid, startTime: start } = JSON.parse(out) as { pid: number; startTime: string };
     const startTime = BigInt(start);
-    groups.push(pid);
+    track(pid);
 
     runner.kill("SIGKILL");
     await runnerGone;

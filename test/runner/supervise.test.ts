@@ -1,36 +1,22 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Clock, createClock } from "../../src/config/clock.js";
-import type { AgentLaunch } from "../../src/runner/adapters/types.js";
-import {
-  type AgentLease,
-  buildAgentEnv,
-  groupAlive,
-  killProcessGroup,
-  spawnAgent,
-} from "../../src/runner/agent-process.js";
+import { groupAlive, killProcessGroup } from "../../src/runner/agent-process.js";
 import type { HeartbeatSource } from "../../src/runner/heartbeat.js";
 import { isSameProcess } from "../../src/runner/proc-stat.js";
 import { type SuperviseOptions, superviseAgent } from "../../src/runner/supervise.js";
 import { tempDir } from "./support/temp-dir.js";
+import { sh, testAgents } from "./support/test-agents.js";
 import { waitFor } from "./support/wait-for.js";
 
 const root = tempDir("fleet-supervise-");
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const fixtureFile = fileURLToPath(new URL("../fixtures/claude-stream.jsonl", import.meta.url));
-const groups: number[] = [];
-
-afterAll(() => {
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {}
-  }
-});
+const { start, track } = testAgents(root, 7);
 
 // Real durations at clock speed 1, with wide margins over the agents' 100 ms heartbeat.
 const STALL = 1000;
@@ -38,25 +24,7 @@ const TIMEOUT = 3000;
 const GRACE = 300;
 const clock = createClock(1);
 
-const sh = (script: string): AgentLaunch => ({ argv: ["sh", "-c", script] });
 const TOUCH_LOOP = 'while :; do touch "$FLEET_HEARTBEAT_FILE"; sleep 0.1; done';
-
-async function start(name: string, launch: AgentLaunch, lease?: AgentLease) {
-  const attemptDir = join(root, name);
-  const env = buildAgentEnv({ attemptDir, workdir: root, issueNumber: 7 });
-  const startedAtMs = clock.now();
-  const agent = await spawnAgent({
-    launch,
-    cwd: attemptDir,
-    env,
-    attemptDir,
-    ...(lease ? { lease } : {}),
-  });
-  groups.push(agent.pid);
-  const read = (file: string) =>
-    existsSync(join(attemptDir, file)) ? readFileSync(join(attemptDir, file), "utf8") : "";
-  return { ...agent, attemptDir, startedAtMs, read };
-}
 
 function supervise(
   agent: { pid: number; startTime: bigint; attemptDir: string; startedAtMs: number },
@@ -102,7 +70,7 @@ process.exit(0);
     { cwd: repoRoot, encoding: "utf8", timeout: 30_000 },
   );
   const parsed = JSON.parse(stdout) as { pid: number; startTime: string; startedAtMs: number };
-  groups.push(parsed.pid);
+  track(parsed.pid);
   return {
     pid: parsed.pid,
     startTime: BigInt(parsed.startTime),
@@ -283,7 +251,7 @@ describe.concurrent("superviseAgent", () => {
     const agent = await start(
       "lease-renew",
       sh(`while :; do echo tick; touch "$FLEET_HEARTBEAT_FILE"; sleep 0.1; done`),
-      lease,
+      { lease },
     );
     const release = new AbortController();
     const { outcome } = supervise(agent, {
