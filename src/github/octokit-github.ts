@@ -14,6 +14,19 @@ function isNotFound(error: unknown): boolean {
   return (error as { status?: number }).status === 404;
 }
 
+async function postComment(
+  octokit: Octokit,
+  where: { owner: string; repo: string },
+  issueNumber: number,
+  body: string,
+): Promise<void> {
+  await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    ...where,
+    issue_number: issueNumber,
+    body,
+  });
+}
+
 export function issueGitHub(
   octokit: Octokit,
   repoFullName: string,
@@ -33,14 +46,7 @@ export function issueGitHub(
         throw error;
       }
     },
-    async comment(issueNumber, body) {
-      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo,
-        issue_number: issueNumber,
-        body,
-      });
-    },
+    comment: (issueNumber, body) => postComment(octokit, { owner, repo }, issueNumber, body),
     readFleetConfig: readConfig,
     async removeLabel(issueNumber, label) {
       try {
@@ -99,14 +105,7 @@ export function deliveryGitHub(
         return { number: existing.number, url: existing.html_url };
       }
     },
-    async comment(issueNumber, body) {
-      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo,
-        issue_number: issueNumber,
-        body,
-      });
-    },
+    comment: (issueNumber, body) => postComment(octokit, { owner, repo }, issueNumber, body),
     async addLabel(issueNumber, label) {
       await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
         owner,
