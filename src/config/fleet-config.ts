@@ -74,6 +74,22 @@ export const policySchema = z
       .describe("check names that must pass, or all checks and statuses on the head"),
     autoMerge: z.boolean().default(true),
     mergeMethod: z.enum(["squash", "merge", "rebase"]).default("squash"),
+    checksTimeout: duration("2h").describe("required checks still pending after this are flagged"),
+    maxFixAttempts: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe("agent attempts to fix failed checks or requested changes before humans are asked"),
+    postMerge: z
+      .object({
+        timeout: duration("1h").describe(
+          "with no check on the merge commit by then, the merge counts as verified",
+        ),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

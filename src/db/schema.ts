@@ -17,8 +17,21 @@ const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date
 
 /** `state in (...active)`: the predicate of the one-active-task-per-issue index. */
 export const activeStatePredicate = sql.raw(
-  `state in (${ACTIVE_STATES.map((s) => `'${s}'`).join(", ")})`,
+  `state in (${ACTIVE_STATES.map((s) => `'${s}'`).join(", ")}) and kind = 'issue'`,
 );
+
+/** An issue task implements an issue; a revert task undoes a merge whose post-merge CI failed. */
+export type TaskKind = "issue" | "revert";
+
+/**
+ * What the next claim of a queued task does:
+ * - implement: a first agent attempt (or a retry of one) from the issue;
+ * - fix: an agent attempt on the PR branch, its prompt carrying failed checks or review comments;
+ * - rebase: the runner rebases the PR branch onto the base, no agent;
+ * - resolve_conflict: an agent attempt to resolve the conflict a rebase could not;
+ * - revert: the runner reverts `revert_sha` on a fresh branch and opens the revert PR.
+ */
+export type TaskWork = "implement" | "fix" | "rebase" | "resolve_conflict" | "revert";
 
 export const tasks = pgTable(
   "tasks",
@@ -49,6 +62,28 @@ export const tasks = pgTable(
     /** Snapshot of the repo's fleet.yml at enqueue time. */
     config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
     lastError: text("last_error"),
+    kind: text("kind").$type<TaskKind>().notNull().default("issue"),
+    work: text("work").$type<TaskWork>().notNull().default("implement"),
+    /** Markdown for the next agent prompt: failed checks, review comments or the conflict. */
+    workContext: text("work_context"),
+    /** Agent attempts started to fix the PR (failed checks, requested changes, conflicts). */
+    fixAttempts: integer("fix_attempts").notNull().default(0),
+    /** A revert task: the task whose merge it undoes, and the commit to revert. */
+    revertOfTaskId: bigint("revert_of_task_id", { mode: "number" }),
+    revertSha: text("revert_sha"),
+    /** The PR head the policy last judged, its decision and the fleet/policy check run. */
+    headSha: text("head_sha"),
+    decision: text("decision"),
+    decisionReason: text("decision_reason"),
+    policyCheckRunId: bigint("policy_check_run_id", { mode: "number" }),
+    /** Why humans must look at the PR; null while the fleet still handles it. */
+    flaggedReason: text("flagged_reason"),
+    /** Pending required checks are flagged at this time (policy.checksTimeout). */
+    checksDeadlineAt: tstz("checks_deadline_at"),
+    mergeSha: text("merge_sha"),
+    mergedAt: tstz("merged_at"),
+    /** Post-merge CI with no result by this time counts as verified (policy.postMerge.timeout). */
+    verifyDeadlineAt: tstz("verify_deadline_at"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
   },
@@ -61,6 +96,10 @@ export const tasks = pgTable(
     index("tasks_claim_order").on(t.state, t.priority.desc(), t.id),
     // Keeps the per-repo running count inside the claim a tiny lookup.
     index("tasks_running_by_repo").on(t.repoFullName).where(sql`state = 'running'`),
+    // The policy finds a task from a check or status event by the PR head or the merge commit.
+    index("tasks_head_sha").on(t.repoFullName, t.headSha),
+    index("tasks_merge_sha").on(t.repoFullName, t.mergeSha),
+    index("tasks_pr").on(t.repoFullName, t.prNumber),
   ],
 );
 
@@ -129,9 +168,24 @@ export const runners = pgTable("runners", {
   wakeups: bigint("wakeups", { mode: "number" }).notNull().default(0),
 });
 
+/** Per-repository state the fleet keeps: a pause after a red default branch, a broken config. */
+export const repoStates = pgTable("repo_states", {
+  repoFullName: text("repo_full_name").primaryKey(),
+  installationId: bigint("installation_id", { mode: "number" }).notNull(),
+  pausedAt: tstz("paused_at"),
+  pausedReason: text("paused_reason"),
+  pausedByTaskId: bigint("paused_by_task_id", { mode: "number" }),
+  /** The open "agent-fleet configuration error" issue, while the default branch's config is bad. */
+  configErrorIssue: integer("config_error_issue"),
+  configErrors:
+    jsonb("config_errors").$type<Array<{ path: string; message: string; line?: number }>>(),
+  updatedAt: tstz("updated_at").notNull().defaultNow(),
+});
+
 export type Task = typeof tasks.$inferSelect;
 export type NewTask = typeof tasks.$inferInsert;
 export type Attempt = typeof attempts.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type Runner = typeof runners.$inferSelect;
+export type RepoState = typeof repoStates.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

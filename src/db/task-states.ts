@@ -21,11 +21,13 @@ export type TaskState = (typeof TASK_STATES)[number];
 
 export const TRANSITIONS: Readonly<Record<TaskState, readonly TaskState[]>> = {
   queued: ["running", "cancelled", "failed"],
-  running: ["pr_open", "no_changes", "retry_wait", "queued", "failed", "cancelled"],
+  // needs_review: a fix, rebase or conflict attempt on an open PR gave up; humans take over.
+  running: ["pr_open", "needs_review", "no_changes", "retry_wait", "queued", "failed", "cancelled"],
   retry_wait: ["queued", "cancelled", "failed"],
-  pr_open: ["needs_review", "merging", "merged", "failed", "cancelled"],
-  needs_review: ["merging", "failed", "cancelled"],
-  merging: ["merged", "needs_review", "failed", "cancelled"],
+  // queued: a fix, rebase or conflict-resolution attempt on the PR's branch.
+  pr_open: ["needs_review", "merging", "merged", "queued", "failed", "cancelled"],
+  needs_review: ["pr_open", "merging", "merged", "queued", "failed", "cancelled"],
+  merging: ["merged", "pr_open", "needs_review", "queued", "failed", "cancelled"],
   merged: ["verified", "reverted"],
   // A human retry puts a failed issue back in the queue.
   failed: ["queued"],

@@ -33,6 +33,9 @@ describe("fleet.yml schema", () => {
         requiredChecks: "all",
         autoMerge: true,
         mergeMethod: "squash",
+        checksTimeout: 2 * 60 * 60_000,
+        maxFixAttempts: 2,
+        postMerge: { timeout: 60 * 60_000 },
       },
     });
     expect(parseFleetConfig(null)).toEqual({ ok: true, config: DEFAULT_FLEET_CONFIG });
