@@ -34,7 +34,12 @@ export function checkFleetConfigText(text: string): FileCheck {
       // An unknown key is reported on its parent; point at the key itself.
       const unknown = /Unrecognized keys?: "([^"]+)"/.exec(e.message)?.[1];
       const at = unknown ? (e.path === "(root)" ? unknown : `${e.path}.${unknown}`) : e.path;
-      return { ...e, line: lineOf(doc, lines, at) };
+      // The unknown key is the property to fix, so it names the row.
+      return {
+        path: at,
+        message: unknown ? "not a known setting" : e.message,
+        line: lineOf(doc, lines, at),
+      };
     }),
   };
 }

@@ -1,5 +1,6 @@
 import { formatDuration } from "../config/durations.js";
 import { type ConfigError, formatConfigErrors } from "../config/fleet-config.js";
+import type { Event, Task } from "../db/schema.js";
 
 /** Every comment the fleet posts is written here, so wording stays consistent and testable. */
 export const MARKER = "<!-- agent-fleet -->";
@@ -92,4 +93,56 @@ export function taskFailedComment(input: {
 export function retryAcknowledgedComment(login: string): string {
   return `${MARKER}
 @${login} asked for a retry; the task is queued again.`;
+}
+
+export function commandRefusalComment(login: string): string {
+  return `${MARKER}
+@${login}, thanks — agent-fleet only takes \`/fleet\` commands from people with write, maintain or admin access to this repository, so this one was not acted on.`;
+}
+
+export function unknownCommandComment(login: string, verb: string): string {
+  const what = verb ? `\`/fleet ${verb}\` is not a command I know` : "that command needs a verb";
+  return `${MARKER}
+@${login}, ${what}. The commands are \`/fleet retry\`, \`/fleet cancel\`, \`/fleet resume\` and \`/fleet status\`.`;
+}
+
+export function cancelledByCommandComment(login: string, task: Pick<Task, "prNumber">): string {
+  const pr = task.prNumber
+    ? ` The pull request #${task.prNumber} stays open, but agent-fleet will not merge it.`
+    : "";
+  return `${MARKER}
+@${login} cancelled this task; any running agent was stopped and nothing more is pushed.${pr}`;
+}
+
+/** `/fleet status`: the task's state and its whole timeline, oldest first. */
+export function statusComment(task: Task | null, timeline: readonly Event[]): string {
+  if (!task) return `${MARKER}\nagent-fleet has no task for this issue.`;
+  const facts = [
+    `state \`${task.state}\``,
+    `attempt ${task.attempt}`,
+    ...(task.prNumber ? [`PR #${task.prNumber}`] : []),
+    ...(task.decision ? [`policy: ${task.decision}`] : []),
+    ...(task.flaggedReason ? [`flagged: ${task.flaggedReason}`] : []),
+  ];
+  const rows = timeline.map((e) => {
+    const change = e.toState ? `${e.fromState ?? "—"} → ${e.toState}` : "—";
+    return `| ${e.at.toISOString().replace(/\.\d{3}Z$/, "Z")} | ${e.kind} | ${change} | ${eventDetails(e.data)} |`;
+  });
+  return [
+    MARKER,
+    `Task ${task.id} (${task.kind}): ${facts.join(", ")}.`,
+    "",
+    "| time (UTC) | event | state | details |",
+    "|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
+
+/** A short, table-safe rendering of an event's data. */
+function eventDetails(data: Record<string, unknown>): string {
+  const parts = Object.entries(data)
+    .filter(([key, value]) => key !== "deliveryId" && value !== null && value !== undefined)
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  const text = parts.join(", ").replaceAll("|", "\\|").replaceAll("\n", " ");
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text || "—";
 }

@@ -10,6 +10,9 @@ import { findActiveTask } from "./read.js";
 /** Before a PR exists; once one is open, closing it is a human's call. */
 export const CANCELLABLE_STATES: readonly TaskState[] = ["queued", "retry_wait", "running"];
 
+/** What `/fleet cancel` may also stop: the fleet's handling of an open PR (it stays open). */
+const OPEN_PULL_STATES: readonly TaskState[] = ["pr_open", "needs_review", "merging"];
+
 export interface CancelNotice {
   taskId: number;
   leaseOwner: string | null;
@@ -28,6 +31,7 @@ export async function cancelActiveTask(
     reason: string;
     deliveryId?: string;
     deliveryAction?: string;
+    includeOpenPulls?: boolean;
   },
 ): Promise<Task | null> {
   return inTransaction(db, async (tx) => {
@@ -39,13 +43,16 @@ export async function cancelActiveTask(
       });
       if (!fresh) return null;
     }
+    const cancellable = input.includeOpenPulls
+      ? [...CANCELLABLE_STATES, ...OPEN_PULL_STATES]
+      : CANCELLABLE_STATES;
     const active = await findActiveTask(tx, input.repoFullName, input.issueNumber);
-    if (!active || !CANCELLABLE_STATES.includes(active.state)) return null;
+    if (!active || !cancellable.includes(active.state)) return null;
     // The guard re-checks under a row lock: the task may have been claimed or finished meanwhile.
     const task = await transitionTask(tx, {
       taskId: active.id,
       to: "cancelled",
-      from: CANCELLABLE_STATES,
+      from: cancellable,
       event: { kind: "cancelled", data: { reason: input.reason, deliveryId: input.deliveryId } },
     });
     if (!task) return null;

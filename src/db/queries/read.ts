@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { type Event, events, type Task, tasks } from "../schema.js";
 import { ACTIVE_STATES } from "../task-states.js";
@@ -21,6 +21,7 @@ export async function findActiveTask(
       and(
         eq(tasks.repoFullName, repoFullName),
         eq(tasks.issueNumber, issueNumber),
+        eq(tasks.kind, "issue"),
         inArray(tasks.state, [...ACTIVE_STATES]),
       ),
     );
@@ -38,4 +39,25 @@ export async function listTasks(db: DbOrTx, options: { limit?: number } = {}): P
     .from(tasks)
     .orderBy(desc(tasks.id))
     .limit(options.limit ?? 1000);
+}
+
+/** The newest task of an issue, or of the task whose PR has this number: what a command means. */
+export async function latestTaskFor(
+  db: DbOrTx,
+  repoFullName: string,
+  number: number,
+): Promise<Task | null> {
+  const [task] = await db
+    .select()
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.repoFullName, repoFullName),
+        or(eq(tasks.issueNumber, number), eq(tasks.prNumber, number)),
+      ),
+    )
+    // Issues and pulls share one number space, so at most one of the two ever matches.
+    .orderBy(desc(tasks.id))
+    .limit(1);
+  return task ?? null;
 }
