@@ -717,10 +717,12 @@ describe("GitHub emulator", () => {
         conclusion: "success",
         output: { title: "Size", summary: "small" },
       });
+      // The simulated CI checks the pull too, as another app.
       const runs = await octokit.rest.checks.listForRef({
         owner: "acme",
         repo: "api",
         ref: "fleet/7-fix",
+        app_id: APP_ID,
       });
       expect(runs.data.check_runs.map((r) => [r.name, r.status, r.conclusion])).toEqual([
         ["fleet/size", "completed", "success"],

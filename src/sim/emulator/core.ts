@@ -1,8 +1,13 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { allows } from "./auth.js";
+import { SimulatedCi } from "./ci.js";
 import { countCommits, diffFiles, listBranches } from "./git.js";
 import { HttpError, notFound } from "./http.js";
-import { type AppInfo, type PullStats, Render } from "./render.js";
+import { mergeabilityOf } from "./mergeability.js";
+import type { RefUpdate } from "./push-hook.js";
+import { recordPush } from "./pushes.js";
+import { type AppInfo, type Mergeability, type PullStats, Render } from "./render.js";
 import { Store, timestamp } from "./store.js";
 import type {
   AccessLevel,
@@ -27,12 +32,22 @@ export interface Queued {
   delivered: Promise<Delivery>;
 }
 
+/** GitHub Actions' app id; the simulated CI stands in for it. */
+const CI_APP_ID = 15368;
+
 /** What every route and the public helpers share: records, rendering, git and webhooks. */
 export class Core {
   readonly store = new Store();
   readonly render: Render;
   readonly hooks: WebhookSender;
   readonly app: AppInfo;
+  /** The CI app ("GitHub Actions"): its check runs are the ones the simulated CI writes. */
+  readonly ciApp: AppInfo;
+  readonly ci: SimulatedCi;
+  /** Proves a push notice came from one of this emulator's own hooks. */
+  readonly pushSecret = randomBytes(24).toString("hex");
+  private readonly repoLocks = new Map<string, Promise<unknown>>();
+  private readonly statsCache = new Map<string, PullStats>();
 
   constructor(
     readonly base: string,
@@ -55,10 +70,31 @@ export class Core {
       owner: this.store.user(`${opts.appSlug}-owner`, "Organization"),
       bot: this.store.user(`${opts.appSlug}[bot]`, "Bot"),
       permissions: opts.appPermissions,
-      events: ["issues", "issue_comment", "pull_request", "check_run", "check_suite", "status"],
+      events: [
+        "issues",
+        "issue_comment",
+        "pull_request",
+        "pull_request_review",
+        "check_run",
+        "check_suite",
+        "status",
+      ],
       createdAt,
     };
-    this.render = new Render(base, this.app);
+    const ciId = opts.appId === CI_APP_ID ? CI_APP_ID + 1 : CI_APP_ID;
+    this.ciApp = {
+      id: ciId,
+      slug: "emulated-ci",
+      name: "Emulated CI",
+      clientId: `Iv1.${ciId.toString(16).padStart(16, "0")}`,
+      owner: this.store.user("emulated-ci-owner", "Organization"),
+      bot: this.store.user("emulated-ci[bot]", "Bot"),
+      permissions: { checks: "write", contents: "read", metadata: "read", pull_requests: "read" },
+      events: ["check_run", "check_suite", "pull_request", "push"],
+      createdAt,
+    };
+    this.render = new Render(base, this.app, (slug, number) => this.store.pull(slug, number));
+    this.ci = new SimulatedCi(this);
     this.hooks = new WebhookSender({
       secret: opts.webhookSecret,
       appId: opts.appId,
@@ -117,17 +153,68 @@ export class Core {
     }
   }
 
+  /** Counters of a pull; two commits always give the same answer, so it is computed once. */
   async pullStats(repo: Repo, pull: Pick<Pull, "base" | "head">): Promise<PullStats> {
-    const files = await diffFiles(repo.gitDir, pull.base.sha, pull.head.sha);
-    return {
-      commits: await countCommits(repo.gitDir, pull.base.sha, pull.head.sha),
+    const key = `${repo.gitDir}\0${pull.base.sha}\0${pull.head.sha}`;
+    const known = this.statsCache.get(key);
+    if (known) return known;
+    const [files, commits] = await Promise.all([
+      diffFiles(repo.gitDir, pull.base.sha, pull.head.sha),
+      countCommits(repo.gitDir, pull.base.sha, pull.head.sha),
+    ]);
+    const stats = {
+      commits,
       additions: files.reduce((n, f) => n + f.additions, 0),
       deletions: files.reduce((n, f) => n + f.deletions, 0),
       changedFiles: files.length,
     };
+    if (this.statsCache.size >= 2_000) this.statsCache.clear();
+    this.statsCache.set(key, stats);
+    return stats;
   }
 
-  private envelope(repo: Repo, sender: User) {
+  appById(id: number): AppInfo {
+    return id === this.ciApp.id ? this.ciApp : this.app;
+  }
+
+  /**
+   * Runs `fn` after every earlier locked call for the same repo finished: merges and the
+   * emulator's own commits move branches one at a time, as GitHub's git backend does.
+   */
+  locked<T>(repo: Repo, fn: () => Promise<T>): Promise<T> {
+    const key = repo.fullName.toLowerCase();
+    const run = (this.repoLocks.get(key) ?? Promise.resolve()).then(fn, fn);
+    this.repoLocks.set(
+      key,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+
+  /** Waits until every webhook was answered and no CI run is left to complete. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const sent = this.hooks.list().length;
+      await this.ci.settled();
+      await this.hooks.idle();
+      if (this.hooks.list().length === sent && this.ci.idle()) return;
+    }
+  }
+
+  /** A push (from the post-receive hook, a merge or a web commit) moved these refs. */
+  pushed(
+    repo: Repo,
+    updates: RefUpdate[],
+    opts: { sender?: User; mergedPull?: Pull } = {},
+  ): Promise<void> {
+    return recordPush(this, repo, updates, opts);
+  }
+
+  mergeability(repo: Repo, pull: Pull): Promise<Mergeability> {
+    return mergeabilityOf(this, repo, pull);
+  }
+
+  envelope(repo: Repo, sender: User) {
     return {
       repository: this.render.repo(repo, { openIssues: this.openIssueCount(repo) }),
       sender: this.render.user(sender),

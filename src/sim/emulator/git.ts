@@ -10,9 +10,14 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: "emulator@127.0.0.1",
 };
 
-async function git(gitDir: string, args: string[], input?: string): Promise<string> {
+export async function git(
+  gitDir: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   const result = await execa("git", ["--git-dir", gitDir, ...args], {
-    env: { ...IDENTITY, GIT_TERMINAL_PROMPT: "0" },
+    env: { ...IDENTITY, GIT_TERMINAL_PROMPT: "0", ...env },
     ...(input === undefined ? {} : { input }),
     stripFinalNewline: false,
   });
@@ -147,8 +152,10 @@ export async function diffFiles(
   head: string,
 ): Promise<ChangedFile[]> {
   const range = `${base}...${head}`;
-  const numstat = await git(gitDir, ["diff", "--no-renames", "--numstat", "-z", range]);
-  const raw = await git(gitDir, ["diff", "--no-renames", "--raw", "--no-abbrev", "-z", range]);
+  const [numstat, raw] = await Promise.all([
+    git(gitDir, ["diff", "--no-renames", "--numstat", "-z", range]),
+    git(gitDir, ["diff", "--no-renames", "--raw", "--no-abbrev", "-z", range]),
+  ]);
   const counts = new Map<string, { additions: number; deletions: number }>();
   for (const record of numstat.split("\0").filter(Boolean)) {
     const [add = "0", del = "0", name = ""] = record.split("\t");
@@ -178,4 +185,86 @@ export async function diffFiles(
 
 export async function countCommits(gitDir: string, base: string, head: string): Promise<number> {
   return Number((await git(gitDir, ["rev-list", "--count", `${base}..${head}`])).trim());
+}
+
+export interface Person {
+  name: string;
+  email: string;
+  /** ISO 8601 without milliseconds, in UTC. */
+  date: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: Person;
+  committer: Person;
+  message: string;
+}
+
+const utc = (iso: string) => new Date(iso).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** One commit per record: fields split by NUL, records ended by RS. */
+const COMMIT_FORMAT = `${["%H", "%T", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B"].join("%x00")}%x1e`;
+
+function parseCommits(out: string): CommitInfo[] {
+  return out
+    .split("\x1e")
+    .map((record) => record.replace(/^\n/, ""))
+    .filter(Boolean)
+    .map((record) => {
+      const fields = record.split("\0");
+      const [
+        sha = "",
+        tree = "",
+        parents = "",
+        an = "",
+        ae = "",
+        ad = "",
+        cn = "",
+        ce = "",
+        cd = "",
+      ] = fields;
+      return {
+        sha,
+        tree,
+        parents: parents.split(" ").filter(Boolean),
+        author: { name: an, email: ae, date: utc(ad) },
+        committer: { name: cn, email: ce, date: utc(cd) },
+        message: fields.slice(9).join("\0").replace(/\n+$/, ""),
+      };
+    });
+}
+
+/** Commits are immutable, so their metadata is read once. */
+const commitCache = new Map<string, CommitInfo>();
+
+function remember(gitDir: string, info: CommitInfo): CommitInfo {
+  if (commitCache.size >= PATH_CACHE_LIMIT) commitCache.clear();
+  commitCache.set(`${gitDir}\0${info.sha}`, info);
+  return info;
+}
+
+export async function commitInfo(gitDir: string, sha: string): Promise<CommitInfo> {
+  const cached = commitCache.get(`${gitDir}\0${sha}`);
+  if (cached) return cached;
+  const out = await git(gitDir, ["show", "-s", `--format=${COMMIT_FORMAT}`, sha, "--"]);
+  const [info] = parseCommits(out);
+  if (!info) throw new Error(`emulator: no commit ${sha}`);
+  return remember(gitDir, info);
+}
+
+/** Commits reachable from `ref` and not from `base`, children first unless `reverse`. */
+export async function logCommits(
+  gitDir: string,
+  ref: string,
+  opts: { base?: string; reverse?: boolean } = {},
+): Promise<CommitInfo[]> {
+  const range = opts.base ? `${opts.base}..${ref}` : ref;
+  const order = opts.reverse ? ["--reverse"] : [];
+  // Commits made within one second tie on date; topological order keeps parents after children.
+  const args = ["log", "--topo-order", `--format=${COMMIT_FORMAT}`, ...order, range, "--"];
+  const out = await git(gitDir, args);
+  return parseCommits(out).map((info) => remember(gitDir, info));
 }

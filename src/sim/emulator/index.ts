@@ -8,43 +8,69 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
+import type { CiMatch, CiOutcome, CiRule, CiRun } from "./ci.js";
+import { addStatus } from "./commit-statuses.js";
 import { Core } from "./core.js";
-import { initBareRepo } from "./git.js";
+import { initBareRepo, logCommits, resolveCommit } from "./git.js";
+import { type MergeMethod, mergePull } from "./merge.js";
 import { openApiLoadMs } from "./openapi.js";
+import { installPushHook } from "./push-hook.js";
+import { addReview } from "./reviews.js";
 import { appRoutes } from "./routes/app.js";
 import { checkRoutes } from "./routes/checks.js";
 import { issueRoutes } from "./routes/issues.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
+import { reviewRoutes } from "./routes/reviews.js";
+import { statusRoutes } from "./routes/statuses.js";
 import { createHandler } from "./server.js";
 import { timestamp } from "./store.js";
 import type {
   CheckRun,
+  CheckSuite,
   Comment,
+  CommitStatus,
   Delivery,
   Installation,
   InstallationToken,
   Issue,
   Permissions,
   Pull,
+  Reaction,
   Repo,
   RepoRole,
+  Review,
+  ReviewComment,
   RouteStats,
+  StatusState,
   User,
 } from "./types.js";
+import { commitOnBranch } from "./web-commits.js";
 
+export { DEFAULT_CI_RULE } from "./ci.js";
 export type {
   CheckRun,
+  CheckSuite,
+  CiMatch,
+  CiOutcome,
+  CiRule,
+  CiRun,
   Comment,
+  CommitStatus,
   Delivery,
   Installation,
   InstallationToken,
   Issue,
+  MergeMethod,
   Permissions,
   Pull,
+  Reaction,
   Repo,
   RepoRole,
+  Review,
+  ReviewComment,
   RouteStats,
+  StatusState,
   User,
 };
 
@@ -118,12 +144,28 @@ export interface EmulatorState {
   pulls(slug: string): Pull[];
   pull(slug: string, number: number): Pull | undefined;
   checkRuns(slug: string): CheckRun[];
+  /** Reviews of a pull, oldest first. */
+  reviews(slug: string, pull: number): Review[];
+  /** Line comments of a pull's reviews, oldest first. */
+  reviewComments(slug: string, pull: number): ReviewComment[];
+  /** Commit statuses posted on a commit, oldest first. */
+  statuses(slug: string, sha: string): CommitStatus[];
+  /** Every commit reachable from the default branch, newest first. */
+  defaultBranchLog(slug: string): Promise<LogEntry[]>;
+  /** Every simulated CI run in the repo, oldest first. */
+  ciRuns(slug: string): CiRun[];
   installations(): Installation[];
   installation(owner: string): Installation | undefined;
   /** Bodies of the access-token requests for an installation, oldest first. */
   tokenRequests(installationId: number): unknown[];
   tokens(): InstallationToken[];
   user(login: string): User;
+}
+
+export interface LogEntry {
+  sha: string;
+  parents: string[];
+  message: string;
 }
 
 /** A pull as reports want it: plain strings, no nested records. */
@@ -138,6 +180,12 @@ export interface PullSummary {
   draft: boolean;
   user: string;
   labels: string[];
+  merged: boolean;
+  mergedAt: string | null;
+  mergeCommitSha: string | null;
+  mergedBy: string | null;
+  /** Logins asked to review and not yet answered. */
+  requestedReviewers: string[];
 }
 
 export interface CommentSummary {
@@ -167,6 +215,65 @@ export interface Emulator {
   addLabel(p: { repo: string; issue: number; name: string; by: string }): Promise<Delivery>;
   removeLabel(p: { repo: string; issue: number; name: string; by: string }): Promise<Delivery>;
   closeIssue(p: { repo: string; issue: number; by: string }): Promise<Delivery>;
+  /** A user comments on an issue or pull; resolves once the app answered issue_comment.created. */
+  comment(p: { repo: string; issue: number; by: string; body: string }): Promise<Delivery>;
+  /**
+   * Sets what the simulated CI concludes for pulls whose head branch matches (an exact name
+   * wins over a pattern, the newest pattern over older ones), or for every other pull.
+   */
+  setCiRule(slug: string, match: CiMatch, rule: CiRule): void;
+  /** Resolves once every CI run that will complete has completed and its webhooks were answered. */
+  ciSettled(): Promise<void>;
+  /**
+   * Resolves once nothing is left to happen on the emulator's side: every webhook answered and
+   * every CI run that will complete completed (a "pending" rule never does), even when answering
+   * one webhook led the app to cause more.
+   */
+  settled(): Promise<void>;
+  /** Someone (an external CI, say) posts a commit status; resolves once the app answered. */
+  setStatus(p: {
+    repo: string;
+    sha: string;
+    context: string;
+    state: StatusState;
+    description?: string;
+    targetUrl?: string;
+    by: string;
+  }): Promise<Delivery>;
+  /** A user reviews the pull's current head; resolves once the app answered. */
+  submitReview(p: {
+    repo: string;
+    pull: number;
+    by: string;
+    state: "approved" | "changes_requested" | "commented";
+    body: string;
+    comments?: Array<{ path: string; line?: number | null; body: string }>;
+  }): Promise<Delivery>;
+  /**
+   * A user presses the merge button: the same code path as the merge API. Rejects with an error
+   * carrying GitHub's `status` (405, 409) and message when GitHub would refuse.
+   */
+  merge(p: {
+    repo: string;
+    pull: number;
+    by: string;
+    method?: MergeMethod;
+    sha?: string;
+    commitTitle?: string;
+    commitMessage?: string;
+  }): Promise<{ sha: string; deliveries: Delivery[] }>;
+  /**
+   * A user commits files in the web UI: a real commit on `branch` (default: the default branch;
+   * created from it when missing), where null deletes a path. Pulls and CI react as to a push.
+   * Resolves with the new commit's sha.
+   */
+  commitFiles(p: {
+    repo: string;
+    branch?: string;
+    files: Record<string, string | null>;
+    message: string;
+    by: string;
+  }): Promise<string>;
   /** Resends a delivery's payload with the same X-GitHub-Delivery. */
   redeliver(deliveryId: string): Promise<Delivery>;
   deliveries(): Delivery[];
@@ -200,7 +307,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   });
   const handler = createHandler(
     core,
-    { ...appRoutes, ...repoRoutes, ...issueRoutes, ...pullRoutes, ...checkRoutes },
+    {
+      ...appRoutes,
+      ...repoRoutes,
+      ...issueRoutes,
+      ...pullRoutes,
+      ...reviewRoutes,
+      ...checkRoutes,
+      ...statusRoutes,
+    },
     { checkResponses: opts.checkResponses ?? true },
   );
   server.on("request", handler.handle);
@@ -236,6 +351,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       const files = { ...spec.files };
       if (spec.fleetConfig !== undefined) files[".github/fleet.yml"] = spec.fleetConfig;
       const initialCommit = await initBareRepo(gitDir, defaultBranch, files);
+      await installPushHook(gitDir, {
+        url,
+        secret: core.pushSecret,
+        repo: `${ownerLogin}/${name}`,
+      });
       const installation = core.installationFor(owner);
       const repo: Repo = {
         id: store.nextId("repo"),
@@ -338,6 +458,68 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       return delivered;
     },
 
+    async comment({ repo: slug, issue: number, by, body }) {
+      const { repo, issue } = requireIssue(slug, number);
+      const user = store.user(by);
+      const comment = store.addComment(issue, user, body, timestamp());
+      return core.commentEvent(repo, issue, comment, user).delivered;
+    },
+
+    setCiRule: (slug, match, rule) => {
+      requireRepo(slug);
+      core.ci.setRule(slug, match, rule);
+    },
+    ciSettled: () => core.ci.settled(),
+    settled: () => core.settled(),
+
+    async setStatus({ repo: slug, sha, context, state, description, targetUrl, by }) {
+      const repo = requireRepo(slug);
+      const commit = await resolveCommit(repo.gitDir, sha);
+      if (!commit) throw new Error(`emulator: no commit ${sha} in ${slug}`);
+      const { queued } = addStatus(core, repo, {
+        sha: commit,
+        state,
+        context,
+        description,
+        targetUrl,
+        creator: store.user(by),
+      });
+      return (await queued).delivered;
+    },
+
+    async submitReview({ repo: slug, pull: number, by, state, body, comments }) {
+      const repo = requireRepo(slug);
+      const pull = store.pull(slug, number);
+      if (!pull) throw new Error(`emulator: no pull ${slug}#${number}`);
+      const { delivered } = await addReview(core, repo, pull, {
+        user: store.user(by),
+        state: state.toUpperCase() as Review["state"],
+        body,
+        ...(comments ? { comments } : {}),
+      });
+      return delivered;
+    },
+
+    async merge({ repo: slug, pull: number, by, method, sha, commitTitle, commitMessage }) {
+      const repo = requireRepo(slug);
+      const pull = store.pull(slug, number);
+      if (!pull) throw new Error(`emulator: no pull ${slug}#${number}`);
+      const outcome = await mergePull(core, repo, pull, {
+        by: store.user(by),
+        method: method ?? "merge",
+        sha,
+        commitTitle,
+        commitMessage,
+      });
+      return { sha: outcome.sha, deliveries: await outcome.delivered };
+    },
+
+    commitFiles: ({ repo: slug, branch, files, message, by }) => {
+      const repo = requireRepo(slug);
+      const target = branch ?? repo.defaultBranch;
+      return commitOnBranch(core, repo, { branch: target, files, message, user: store.user(by) });
+    },
+
     redeliver: (deliveryId) => core.hooks.redeliver(deliveryId),
     deliveries: () => core.hooks.list(),
     pulls: (slug) =>
@@ -352,6 +534,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         draft: p.draft,
         user: p.issue.user.login,
         labels: [...p.issue.labels],
+        merged: p.merged,
+        mergedAt: p.mergedAt,
+        mergeCommitSha: p.mergeCommitSha,
+        mergedBy: p.mergedBy?.login ?? null,
+        requestedReviewers: p.requestedReviewers.map((u) => u.login),
       })),
     comments: (slug, number) =>
       (store.issue(slug, number)?.comments ?? []).map((c) => ({
@@ -370,8 +557,19 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       comments: (slug, number) => [...(store.issue(slug, number)?.comments ?? [])],
       pulls: (slug) => store.pullsOf(slug),
       pull: (slug, number) => store.pull(slug, number),
-      checkRuns: (slug) =>
-        [...store.checkRuns.values()].filter((r) => r.repo.toLowerCase() === slug.toLowerCase()),
+      checkRuns: (slug) => store.checkRunsOf(slug),
+      reviews: (slug, number) => [...(store.pull(slug, number)?.reviews ?? [])],
+      reviewComments: (slug, number) => [...(store.pull(slug, number)?.reviewComments ?? [])],
+      statuses: (slug, sha) => store.statusesOf(slug, sha),
+      async defaultBranchLog(slug) {
+        const repo = requireRepo(slug);
+        const commits = await logCommits(repo.gitDir, `refs/heads/${repo.defaultBranch}`);
+        return commits.map((c) => ({ sha: c.sha, parents: c.parents, message: c.message }));
+      },
+      ciRuns: (slug) =>
+        core.ci.runs
+          .filter((r) => r.repo.toLowerCase() === slug.toLowerCase())
+          .map((r) => ({ ...r })),
       installations: () => [...store.installations.values()],
       installation: (owner) =>
         [...store.installations.values()].find(
@@ -387,6 +585,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     openApiLoadMs,
 
     async close() {
+      core.ci.close();
       await core.hooks.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -1,14 +1,19 @@
-import type { ChangedFile, TreeEntry } from "./git.js";
+import type { ChangedFile, CommitInfo, TreeEntry } from "./git.js";
 import type {
   CheckRun,
+  CheckSuite,
   Comment,
+  CommitStatus,
   Installation,
   Issue,
   Label,
   Permissions,
   Pull,
+  Reaction,
   Repo,
   RepoRole,
+  Review,
+  ReviewComment,
   User,
 } from "./types.js";
 
@@ -37,12 +42,27 @@ export interface PullStats {
   changedFiles: number;
 }
 
+/** What GET pull computes from git and the checks; webhooks carry null/"unknown". */
+export interface Mergeability {
+  mergeable: boolean | null;
+  state: "clean" | "dirty" | "unstable" | "blocked" | "behind" | "draft" | "unknown";
+}
+
+/** A check suite's summary, derived from its runs. */
+export interface SuiteState {
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  runs: number;
+}
+
 const nodeId = (kind: string, id: number) => Buffer.from(`${kind}${id}`).toString("base64");
 
 export class Render {
   constructor(
     private readonly base: string,
     private readonly appInfo: AppInfo,
+    /** Finds the pull behind an issue number, for the issue's `pull_request.merged_at`. */
+    private readonly pullOf: (repo: string, number: number) => Pull | undefined = () => undefined,
   ) {}
 
   repoUrl(repo: Repo): string {
@@ -200,18 +220,20 @@ export class Render {
       : ("NONE" as const);
   }
 
-  private reactions(url: string) {
+  private reactions(url: string, given: Reaction[] = []) {
+    const count = (content: Reaction["content"]) =>
+      given.filter((r) => r.content === content).length;
     return {
       url: `${url}/reactions`,
-      total_count: 0,
-      "+1": 0,
-      "-1": 0,
-      laugh: 0,
-      hooray: 0,
-      confused: 0,
-      heart: 0,
-      rocket: 0,
-      eyes: 0,
+      total_count: given.length,
+      "+1": count("+1"),
+      "-1": count("-1"),
+      laugh: count("laugh"),
+      hooray: count("hooray"),
+      confused: count("confused"),
+      heart: count("heart"),
+      rocket: count("rocket"),
+      eyes: count("eyes"),
     };
   }
 
@@ -254,7 +276,7 @@ export class Render {
               html_url: html,
               diff_url: `${html}.diff`,
               patch_url: `${html}.patch`,
-              merged_at: opts.mergedAt ?? null,
+              merged_at: opts.mergedAt ?? this.pullOf(issue.repo, issue.number)?.mergedAt ?? null,
             },
           }
         : {}),
@@ -277,13 +299,30 @@ export class Render {
       updated_at: comment.updatedAt,
       author_association: this.association(repo, comment.user),
       body: comment.body,
-      reactions: this.reactions(url),
+      reactions: this.reactions(url, comment.reactions),
       performed_via_github_app: null,
     };
   }
 
-  /** A pull; `stats` adds the counters only single-pull answers and webhooks carry. */
-  pull(repo: Repo, pull: Pull, opts: { stats?: PullStats; webhook?: boolean } = {}) {
+  reaction(reaction: Reaction) {
+    return {
+      id: reaction.id,
+      node_id: nodeId("REA_", reaction.id),
+      user: this.user(reaction.user),
+      content: reaction.content,
+      created_at: reaction.createdAt,
+    };
+  }
+
+  /**
+   * A pull; `stats` adds the counters only single-pull answers and webhooks carry, and
+   * `mergeability` what GET pull computes (webhooks and unknown: null, "unknown").
+   */
+  pull(
+    repo: Repo,
+    pull: Pull,
+    opts: { stats?: PullStats; webhook?: boolean; mergeability?: Mergeability } = {},
+  ) {
     const { issue } = pull;
     const api = `${this.repoUrl(repo)}/pulls/${pull.number}`;
     const issueUrl = `${this.repoUrl(repo)}/issues/${pull.number}`;
@@ -317,7 +356,7 @@ export class Render {
       merge_commit_sha: pull.mergeCommitSha,
       assignee: null,
       assignees: [],
-      requested_reviewers: [],
+      requested_reviewers: pull.requestedReviewers.map((u) => this.user(u)),
       requested_teams: [],
       labels: this.labels(repo, issue.labels),
       milestone: null,
@@ -344,16 +383,16 @@ export class Render {
       active_lock_reason: null,
     };
     if (!opts.stats) return shape;
-    const fresh = opts.webhook;
+    const mergeability = opts.mergeability ?? { mergeable: null, state: "unknown" };
     return {
       ...shape,
       merged: pull.merged,
-      mergeable: fresh ? null : !pull.merged && issue.state === "open",
-      rebaseable: fresh ? null : !pull.merged && issue.state === "open",
-      mergeable_state: fresh ? "unknown" : "clean",
-      merged_by: null,
+      mergeable: mergeability.mergeable,
+      rebaseable: mergeability.mergeable,
+      mergeable_state: mergeability.state,
+      merged_by: pull.mergedBy ? this.user(pull.mergedBy) : null,
       comments: issue.comments.length,
-      review_comments: 0,
+      review_comments: pull.reviewComments.length,
       maintainer_can_modify: pull.maintainerCanModify,
       commits: opts.stats.commits,
       additions: opts.stats.additions,
@@ -446,21 +485,22 @@ export class Render {
     };
   }
 
-  app() {
+  /** An app; webhook payloads carry it without client_id. */
+  app(info: AppInfo = this.appInfo, opts: { webhook?: boolean } = {}) {
     return {
-      id: this.appInfo.id,
-      slug: this.appInfo.slug,
-      node_id: nodeId("A_", this.appInfo.id),
-      client_id: this.appInfo.clientId,
-      owner: this.user(this.appInfo.owner),
-      name: this.appInfo.name,
+      id: info.id,
+      slug: info.slug,
+      node_id: nodeId("A_", info.id),
+      ...(opts.webhook ? {} : { client_id: info.clientId }),
+      owner: this.user(info.owner),
+      name: info.name,
       description: null,
       external_url: this.base,
-      html_url: `${this.base}/apps/${this.appInfo.slug}`,
-      created_at: this.appInfo.createdAt,
-      updated_at: this.appInfo.createdAt,
-      permissions: this.appInfo.permissions,
-      events: this.appInfo.events,
+      html_url: `${this.base}/apps/${info.slug}`,
+      created_at: info.createdAt,
+      updated_at: info.createdAt,
+      permissions: info.permissions,
+      events: info.events,
     };
   }
 
@@ -489,14 +529,32 @@ export class Render {
     };
   }
 
-  checkRun(repo: Repo, run: CheckRun, pulls: Pull[]) {
-    const url = `${this.repoUrl(repo)}/check-runs/${run.id}`;
+  private pullRef(repo: Repo, p: Pull) {
     const side = (ref: { ref: string; sha: string }) => ({
       ref: ref.ref,
       sha: ref.sha,
       repo: { id: repo.id, url: this.repoUrl(repo), name: repo.name },
     });
     return {
+      id: p.id,
+      number: p.number,
+      url: `${this.repoUrl(repo)}/pulls/${p.number}`,
+      head: side(p.head),
+      base: side(p.base),
+    };
+  }
+
+  /**
+   * A check run. With `suite` it takes the webhook form, whose check_suite is the whole suite
+   * and whose optional strings may not be null.
+   */
+  checkRun(
+    repo: Repo,
+    run: CheckRun,
+    ctx: { pulls: Pull[]; app: AppInfo; suite?: { record: CheckSuite; state: SuiteState } },
+  ) {
+    const url = `${this.repoUrl(repo)}/check-runs/${run.id}`;
+    const shape = {
       id: run.id,
       head_sha: run.headSha,
       node_id: nodeId("CR_", run.id),
@@ -511,14 +569,197 @@ export class Render {
       output: { ...run.output, annotations_count: 0, annotations_url: `${url}/annotations` },
       name: run.name,
       check_suite: { id: run.checkSuiteId },
-      app: this.app(),
-      pull_requests: pulls.map((p) => ({
-        id: p.id,
-        number: p.number,
-        url: `${this.repoUrl(repo)}/pulls/${p.number}`,
-        head: side(p.head),
-        base: side(p.base),
+      app: this.app(ctx.app),
+      pull_requests: ctx.pulls.map((p) => this.pullRef(repo, p)),
+    };
+    if (!ctx.suite) return shape;
+    const { details_url, ...rest } = shape;
+    const { record, state } = ctx.suite;
+    const app = this.app(ctx.app, { webhook: true });
+    return {
+      ...rest,
+      app,
+      ...(details_url ? { details_url } : {}),
+      external_id: run.externalId ?? "",
+      started_at: run.startedAt ?? run.completedAt ?? record.createdAt,
+      check_suite: {
+        id: record.id,
+        node_id: nodeId("CS_", record.id),
+        head_branch: record.headBranch,
+        head_sha: record.headSha,
+        status: state.status,
+        conclusion: state.conclusion,
+        url: `${this.repoUrl(repo)}/check-suites/${record.id}`,
+        before: record.before,
+        after: record.after,
+        pull_requests: ctx.pulls.map((p) => this.pullRef(repo, p)),
+        app,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+      },
+    };
+  }
+
+  /** A check suite; `rest` adds the repository the REST answer carries. */
+  checkSuite(
+    repo: Repo,
+    suite: CheckSuite,
+    ctx: { state: SuiteState; pulls: Pull[]; app: AppInfo; head: CommitInfo; rest?: boolean },
+  ) {
+    const url = `${this.repoUrl(repo)}/check-suites/${suite.id}`;
+    const shape = {
+      id: suite.id,
+      node_id: nodeId("CS_", suite.id),
+      head_branch: suite.headBranch,
+      head_sha: suite.headSha,
+      status: ctx.state.status,
+      conclusion: ctx.state.conclusion,
+      url,
+      before: suite.before,
+      after: suite.after,
+      pull_requests: ctx.pulls.map((p) => this.pullRef(repo, p)),
+      app: this.app(ctx.app, { webhook: !ctx.rest }),
+      created_at: suite.createdAt,
+      updated_at: suite.updatedAt,
+      rerequestable: true,
+      runs_rerequestable: true,
+      latest_check_runs_count: ctx.state.runs,
+      check_runs_url: `${url}/check-runs`,
+      head_commit: this.simpleCommit(ctx.head),
+    };
+    if (!ctx.rest) return shape;
+    return { ...shape, repository: this.repo(repo, { rest: true }) };
+  }
+
+  simpleCommit(commit: CommitInfo) {
+    return {
+      id: commit.sha,
+      tree_id: commit.tree,
+      message: commit.message,
+      timestamp: commit.committer.date,
+      author: { name: commit.author.name, email: commit.author.email },
+      committer: { name: commit.committer.name, email: commit.committer.email },
+    };
+  }
+
+  /** A commit as the status webhook carries it; GitHub users only when the email is theirs. */
+  commit(repo: Repo, commit: CommitInfo, users: { author: User | null; committer: User | null }) {
+    const url = `${this.repoUrl(repo)}/commits/${commit.sha}`;
+    const html = `${this.base}/${repo.fullName}/commit/${commit.sha}`;
+    const person = (p: CommitInfo["author"]) => ({ name: p.name, email: p.email, date: p.date });
+    return {
+      sha: commit.sha,
+      node_id: Buffer.from(`C_${commit.sha}`).toString("base64"),
+      commit: {
+        author: person(commit.author),
+        committer: person(commit.committer),
+        message: commit.message,
+        tree: { sha: commit.tree, url: `${this.repoUrl(repo)}/git/trees/${commit.tree}` },
+        url: `${this.repoUrl(repo)}/git/commits/${commit.sha}`,
+        comment_count: 0,
+        verification: {
+          verified: false,
+          reason: "unsigned" as const,
+          signature: null,
+          payload: null,
+        },
+      },
+      url,
+      html_url: html,
+      comments_url: `${url}/comments`,
+      author: users.author ? this.user(users.author) : null,
+      committer: users.committer ? this.user(users.committer) : null,
+      parents: commit.parents.map((sha) => ({
+        sha,
+        url: `${this.repoUrl(repo)}/commits/${sha}`,
+        html_url: `${this.base}/${repo.fullName}/commit/${sha}`,
       })),
+    };
+  }
+
+  status(repo: Repo, status: CommitStatus) {
+    return {
+      url: `${this.repoUrl(repo)}/statuses/${status.sha}`,
+      avatar_url: `${this.base}/avatars/u/${status.creator.id}`,
+      id: status.id,
+      node_id: nodeId("SC_", status.id),
+      state: status.state,
+      description: status.description,
+      target_url: status.targetUrl,
+      context: status.context,
+      created_at: status.createdAt,
+      updated_at: status.createdAt,
+    };
+  }
+
+  statusWithCreator(repo: Repo, status: CommitStatus) {
+    return { ...this.status(repo, status), creator: this.user(status.creator) };
+  }
+
+  /** GET commits/{ref}/status: the newest status per context and their combined state. */
+  combinedStatus(repo: Repo, sha: string, state: string, latest: CommitStatus[]) {
+    return {
+      state,
+      statuses: latest.map((s) => this.status(repo, s)),
+      sha,
+      total_count: latest.length,
+      repository: this.repo(repo, { rest: true }),
+      commit_url: `${this.repoUrl(repo)}/commits/${sha}`,
+      url: `${this.repoUrl(repo)}/commits/${sha}/status`,
+    };
+  }
+
+  /** A review; webhooks spell the state in lower case, REST in upper case. */
+  review(repo: Repo, pull: Pull, review: Review, opts: { webhook?: boolean } = {}) {
+    const pullUrl = `${this.repoUrl(repo)}/pulls/${pull.number}`;
+    const html = `${this.base}/${repo.fullName}/pull/${pull.number}#pullrequestreview-${review.id}`;
+    return {
+      id: review.id,
+      node_id: nodeId("PRR_", review.id),
+      user: this.user(review.user),
+      body: review.body,
+      state: opts.webhook ? review.state.toLowerCase() : review.state,
+      html_url: html,
+      pull_request_url: pullUrl,
+      author_association: this.association(repo, review.user),
+      _links: { html: { href: html }, pull_request: { href: pullUrl } },
+      submitted_at: review.submittedAt,
+      commit_id: review.commitId,
+    };
+  }
+
+  /** The older shape GitHub still serves for one review's comments: positions in the diff. */
+  legacyReviewComment(repo: Repo, pull: Pull, comment: ReviewComment) {
+    return {
+      ...this.reviewComment(repo, pull, comment),
+      position: comment.line,
+      original_position: comment.line,
+    };
+  }
+
+  reviewComment(repo: Repo, pull: Pull, comment: ReviewComment) {
+    const url = `${this.repoUrl(repo)}/pulls/comments/${comment.id}`;
+    const pullUrl = `${this.repoUrl(repo)}/pulls/${pull.number}`;
+    const html = `${this.base}/${repo.fullName}/pull/${pull.number}#discussion_r${comment.id}`;
+    return {
+      url,
+      pull_request_review_id: comment.reviewId,
+      id: comment.id,
+      node_id: nodeId("PRRC_", comment.id),
+      diff_hunk: "",
+      path: comment.path,
+      ...(comment.line === null ? { subject_type: "file" as const } : { line: comment.line }),
+      commit_id: comment.commitId,
+      original_commit_id: comment.commitId,
+      user: this.user(comment.user),
+      body: comment.body,
+      created_at: comment.createdAt,
+      updated_at: comment.createdAt,
+      html_url: html,
+      pull_request_url: pullUrl,
+      author_association: this.association(repo, comment.user),
+      _links: { self: { href: url }, html: { href: html }, pull_request: { href: pullUrl } },
+      reactions: this.reactions(url),
     };
   }
 }

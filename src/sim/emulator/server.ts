@@ -4,6 +4,7 @@ import { bearer, verifyAppJwt } from "./auth.js";
 import type { Core } from "./core.js";
 import { HttpError, type Reply } from "./http.js";
 import { checkResponse, matchRoute, validateBody } from "./openapi.js";
+import { PUSH_PATH, PUSH_REPO_HEADER, PUSH_SECRET_HEADER, parseRefUpdates } from "./push-hook.js";
 import type { Routes } from "./routes/route.js";
 import type { InstallationToken, RouteStats } from "./types.js";
 
@@ -90,9 +91,13 @@ export function createHandler(
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const started = Date.now();
-      stats.total++;
       const url = new URL(req.url ?? "/", core.base);
-      answer(req, url, Buffer.concat(chunks))
+      const internal = url.pathname === PUSH_PATH;
+      if (!internal) stats.total++;
+      (internal
+        ? answerPush(core, req, Buffer.concat(chunks))
+        : answer(req, url, Buffer.concat(chunks))
+      )
         .catch((error: unknown): Reply => {
           if (error instanceof HttpError) {
             return { status: error.status, body: { message: error.message, ...error.extra } };
@@ -122,6 +127,22 @@ export function createHandler(
       stats = { total: 0, invalid: 0, byRoute: {}, invalidRequests: [] };
     },
   };
+}
+
+/**
+ * The post-receive hooks' notice that refs moved. Not GitHub's API, so it is neither validated
+ * against the description nor counted; the per-emulator secret keeps anything else out.
+ */
+async function answerPush(core: Core, req: IncomingMessage, raw: Buffer): Promise<Reply> {
+  if (req.method !== "POST" || req.headers[PUSH_SECRET_HEADER] !== core.pushSecret) {
+    return { status: 403, body: { message: "Forbidden" } };
+  }
+  const updates = parseRefUpdates(raw.toString("utf8"));
+  if (!updates) return { status: 400, body: { message: "Bad push notice" } };
+  const repo = core.store.repo(String(req.headers[PUSH_REPO_HEADER] ?? ""));
+  if (!repo) return { status: 404, body: { message: "Not Found" } };
+  await core.pushed(repo, updates);
+  return { status: 204 };
 }
 
 /** Operations whose published response schema no real answer can satisfy. */

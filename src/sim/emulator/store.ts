@@ -1,6 +1,8 @@
 import type {
   CheckRun,
+  CheckSuite,
   Comment,
+  CommitStatus,
   Installation,
   InstallationToken,
   Issue,
@@ -18,13 +20,25 @@ export class Store {
   readonly issues = new Map<string, Issue>();
   readonly pulls = new Map<string, Pull>();
   readonly checkRuns = new Map<number, CheckRun>();
-  /** "owner/repo@sha" -> check suite id. */
-  readonly checkSuites = new Map<string, number>();
+  readonly checkSuites = new Map<number, CheckSuite>();
+  /** Commit statuses, oldest first. */
+  readonly statuses: CommitStatus[] = [];
   readonly tokens = new Map<string, InstallationToken>();
   private readonly counters = new Map<string, number>();
 
   nextId(
-    kind: "user" | "repo" | "issue" | "comment" | "label" | "installation" | "pull" | "check",
+    kind:
+      | "user"
+      | "repo"
+      | "issue"
+      | "comment"
+      | "label"
+      | "installation"
+      | "pull"
+      | "check"
+      | "status"
+      | "review"
+      | "reaction",
   ): number {
     const bases = {
       user: 1000,
@@ -35,6 +49,9 @@ export class Store {
       installation: 100,
       pull: 6000,
       check: 7000,
+      status: 8000,
+      review: 9000,
+      reaction: 10000,
     };
     const next = (this.counters.get(kind) ?? bases[kind]) + 1;
     this.counters.set(kind, next);
@@ -106,6 +123,28 @@ export class Store {
     return [...this.issues.values()].filter((i) => i.repo.toLowerCase() === slug.toLowerCase());
   }
 
+  /** Finds a comment by id among a repo's issues and pulls. */
+  comment(slug: string, id: number): { issue: Issue; comment: Comment } | undefined {
+    for (const issue of this.issuesOf(slug)) {
+      const comment = issue.comments.find((c) => c.id === id);
+      if (comment) return { issue, comment };
+    }
+    return undefined;
+  }
+
+  statusesOf(slug: string, sha: string): CommitStatus[] {
+    return this.statuses.filter(
+      (s) => s.repo.toLowerCase() === slug.toLowerCase() && s.sha === sha,
+    );
+  }
+
+  checkRunsOf(slug: string, sha?: string): CheckRun[] {
+    return [...this.checkRuns.values()].filter(
+      (r) =>
+        r.repo.toLowerCase() === slug.toLowerCase() && (sha === undefined || r.headSha === sha),
+    );
+  }
+
   pullsOf(slug: string): Pull[] {
     return [...this.pulls.values()].filter((p) => p.repo.toLowerCase() === slug.toLowerCase());
   }
@@ -127,13 +166,14 @@ export class Store {
   }
 
   addComment(issue: Issue, user: User, body: string, at: string): Comment {
-    const comment = {
+    const comment: Comment = {
       id: this.nextId("comment"),
       issueNumber: issue.number,
       body,
       user,
       createdAt: at,
       updatedAt: at,
+      reactions: [],
     };
     issue.comments.push(comment);
     issue.updatedAt = at;

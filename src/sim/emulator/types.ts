@@ -43,6 +43,24 @@ export interface Comment {
   user: User;
   createdAt: string;
   updatedAt: string;
+  reactions: Reaction[];
+}
+
+export type ReactionContent =
+  | "+1"
+  | "-1"
+  | "laugh"
+  | "confused"
+  | "heart"
+  | "hooray"
+  | "rocket"
+  | "eyes";
+
+export interface Reaction {
+  id: number;
+  content: ReactionContent;
+  user: User;
+  createdAt: string;
 }
 
 export interface Issue {
@@ -79,6 +97,50 @@ export interface Pull {
   merged: boolean;
   mergedAt: string | null;
   mergeCommitSha: string | null;
+  mergedBy: User | null;
+  /** Users asked to review and not yet answered, in the order they were asked. */
+  requestedReviewers: User[];
+  reviews: Review[];
+  reviewComments: ReviewComment[];
+}
+
+export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED";
+
+export interface Review {
+  id: number;
+  pullNumber: number;
+  user: User;
+  body: string;
+  state: ReviewState;
+  /** The pull's head when the review was submitted. */
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface ReviewComment {
+  id: number;
+  reviewId: number;
+  pullNumber: number;
+  user: User;
+  path: string;
+  line: number | null;
+  body: string;
+  commitId: string;
+  createdAt: string;
+}
+
+export type StatusState = "error" | "failure" | "pending" | "success";
+
+export interface CommitStatus {
+  id: number;
+  repo: string;
+  sha: string;
+  context: string;
+  state: StatusState;
+  description: string | null;
+  targetUrl: string | null;
+  creator: User;
+  createdAt: string;
 }
 
 export interface CheckRun {
@@ -94,6 +156,21 @@ export interface CheckRun {
   externalId: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
   checkSuiteId: number;
+  /** The app that created the run: the fleet's app, or the simulated CI. */
+  appId: number;
+}
+
+/** One per app and head sha; its status and conclusion are derived from its runs. */
+export interface CheckSuite {
+  id: number;
+  repo: string;
+  appId: number;
+  headSha: string;
+  headBranch: string | null;
+  before: string | null;
+  after: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface Installation {

@@ -21,7 +21,10 @@ function validatorFor(event: string, action: string | undefined): ValidateFuncti
     ajv = createAjv();
     ajv.addSchema({ $id: "webhooks", definitions: schema.definitions });
   }
-  validate = ajv.getSchema(`webhooks#/definitions/${key}`);
+  // Events without actions are `<event>_event`, except status, which is `status$event`.
+  validate =
+    ajv.getSchema(`webhooks#/definitions/${key}`) ??
+    (action ? undefined : ajv.getSchema(`webhooks#/definitions/${event}$event`));
   if (!validate) throw new Error(`emulator bug: no webhook schema for ${key}`);
   validators.set(key, validate);
   return validate;

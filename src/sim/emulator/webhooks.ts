@@ -109,6 +109,15 @@ export class WebhookSender {
     return record;
   }
 
+  /** Resolves once every queued delivery was answered, including ones queued meanwhile. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const tail = this.tail;
+      await tail;
+      if (tail === this.tail) return;
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const controller of this.inflight) controller.abort();

@@ -1,26 +1,14 @@
-import type { Core } from "../core.js";
+import { renderCheckRun, renderCheckSuite, suiteFor } from "../check-suites.js";
 import { resolveCommit } from "../git.js";
 import { HttpError, notFound } from "../http.js";
 import { timestamp } from "../store.js";
-import type { CheckRun, Repo } from "../types.js";
+import type { CheckRun } from "../types.js";
 import type { Routes } from "./route.js";
 
-/** Check runs are stored as given; simulated CI comes later. One check suite per head sha. */
-
-function suiteId(core: Core, repo: Repo, sha: string): number {
-  const key = `${repo.fullName}@${sha}`;
-  let id = core.store.checkSuites.get(key);
-  if (id === undefined) {
-    id = core.store.nextId("check");
-    core.store.checkSuites.set(key, id);
-  }
-  return id;
-}
-
-function render(core: Core, repo: Repo, run: CheckRun) {
-  const pulls = core.store.pullsOf(repo.fullName).filter((p) => p.head.sha === run.headSha);
-  return core.render.checkRun(repo, run, pulls);
-}
+/**
+ * The app's own check runs are stored as given (the simulated CI writes its runs directly).
+ * One check suite per app and head sha.
+ */
 
 // biome-ignore lint/suspicious/noExplicitAny: the body was validated against the description
 function apply(run: CheckRun, body: any): void {
@@ -67,11 +55,12 @@ export const checkRoutes: Routes = {
         detailsUrl: null,
         externalId: null,
         output: { title: null, summary: null, text: null },
-        checkSuiteId: suiteId(core, repo, sha),
+        checkSuiteId: suiteFor(core, repo, sha, core.app).id,
+        appId: core.app.id,
       };
       apply(run, body);
       core.store.checkRuns.set(run.id, run);
-      return { status: 201, body: render(core, repo, run) };
+      return { status: 201, body: renderCheckRun(core, repo, run) };
     },
   },
 
@@ -81,7 +70,7 @@ export const checkRoutes: Routes = {
       const repo = core.repoFor(token, params, ["checks"], "read");
       const run = core.store.checkRuns.get(Number(params.check_run_id));
       if (!run || run.repo !== repo.fullName) throw notFound();
-      return { status: 200, body: render(core, repo, run) };
+      return { status: 200, body: renderCheckRun(core, repo, run) };
     },
   },
 
@@ -92,7 +81,7 @@ export const checkRoutes: Routes = {
       const run = core.store.checkRuns.get(Number(params.check_run_id));
       if (!run || run.repo !== repo.fullName) throw notFound();
       apply(run, body);
-      return { status: 200, body: render(core, repo, run) };
+      return { status: 200, body: renderCheckRun(core, repo, run) };
     },
   },
 
@@ -105,17 +94,48 @@ export const checkRoutes: Routes = {
       if (!sha) throw new HttpError(422, `No commit found for SHA: ${params.ref}`);
       const name = query.get("check_name");
       const status = query.get("status");
-      let runs = [...core.store.checkRuns.values()]
-        .filter((r) => r.repo === repo.fullName && r.headSha === sha)
+      const appId = query.get("app_id");
+      let runs = core.store
+        .checkRunsOf(repo.fullName, sha)
         .filter((r) => !name || r.name === name)
         .filter((r) => !status || r.status === status)
+        .filter((r) => !appId || r.appId === Number(appId))
         .sort((a, b) => b.id - a.id);
       if (query.get("filter") !== "all") {
-        runs = runs.filter((r, i) => runs.findIndex((o) => o.name === r.name) === i);
+        runs = runs.filter(
+          (r, i) => runs.findIndex((o) => o.name === r.name && o.appId === r.appId) === i,
+        );
       }
       return {
         status: 200,
-        body: { total_count: runs.length, check_runs: runs.map((r) => render(core, repo, r)) },
+        body: {
+          total_count: runs.length,
+          check_runs: runs.map((r) => renderCheckRun(core, repo, r)),
+        },
+      };
+    },
+  },
+
+  /** Suites of every app on a commit; status and conclusion follow their runs. */
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites": {
+    auth: "installation",
+    handle: async ({ core, token, params, query }) => {
+      const repo = core.repoFor(token, params, ["checks"], "read");
+      const sha = await resolveCommit(repo.gitDir, params.ref ?? "");
+      if (!sha) throw new HttpError(422, `No commit found for SHA: ${params.ref}`);
+      const appId = query.get("app_id");
+      const suites = [...core.store.checkSuites.values()]
+        .filter((s) => s.repo === repo.fullName && s.headSha === sha)
+        .filter((s) => !appId || s.appId === Number(appId))
+        .sort((a, b) => a.id - b.id);
+      return {
+        status: 200,
+        body: {
+          total_count: suites.length,
+          check_suites: await Promise.all(
+            suites.map((s) => renderCheckSuite(core, repo, s, { rest: true })),
+          ),
+        },
       };
     },
   },

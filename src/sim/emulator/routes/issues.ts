@@ -1,7 +1,7 @@
 import type { Core } from "../core.js";
 import { HttpError, notFound, paginate, validationFailed } from "../http.js";
 import { timestamp } from "../store.js";
-import type { AccessLevel, InstallationToken, Issue, Repo } from "../types.js";
+import type { AccessLevel, InstallationToken, Issue, Reaction, Repo } from "../types.js";
 import type { RouteContext, Routes } from "./route.js";
 
 /** Issue routes also serve pull numbers, which accept the pull_requests permission as well. */
@@ -203,6 +203,30 @@ export const issueRoutes: Routes = {
       const { repo, issue } = issueFor(core, token, params, "write");
       await removeLabel(ctx, repo, issue, params.name ?? "");
       return { status: 200, body: core.render.labels(repo, issue.labels) };
+    },
+  },
+
+  /** A second identical reaction by the same user answers 200 with the first one. */
+  "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": {
+    auth: "installation",
+    handle: ({ core, token, params, body }) => {
+      const repo = core.repoFor(token, params, ["issues", "pull_requests"], "write");
+      const found = core.store.comment(repo.fullName, Number(params.comment_id));
+      if (!found) throw notFound();
+      const user = core.app.bot;
+      const content = body.content as Reaction["content"];
+      const existing = found.comment.reactions.find(
+        (r) => r.user.id === user.id && r.content === content,
+      );
+      if (existing) return { status: 200, body: core.render.reaction(existing) };
+      const reaction: Reaction = {
+        id: core.store.nextId("reaction"),
+        content,
+        user,
+        createdAt: timestamp(),
+      };
+      found.comment.reactions.push(reaction);
+      return { status: 201, body: core.render.reaction(reaction) };
     },
   },
 };

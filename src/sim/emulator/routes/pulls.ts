@@ -1,7 +1,31 @@
+import type { Core } from "../core.js";
 import { diffFiles, listBranches } from "../git.js";
 import { HttpError, notFound, paginate, validationFailed } from "../http.js";
-import type { Pull } from "../types.js";
+import { mergePull } from "../merge.js";
+import { timestamp } from "../store.js";
+import type { InstallationToken, Pull, Repo } from "../types.js";
 import type { Routes } from "./route.js";
+
+function pullFor(
+  core: Core,
+  token: InstallationToken | undefined,
+  params: Record<string, string>,
+  scope: string,
+  level: "read" | "write",
+): { repo: Repo; pull: Pull } {
+  const repo = core.repoFor(token, params, [scope], level);
+  const pull = core.store.pull(repo.fullName, Number(params.pull_number));
+  if (!pull) throw notFound();
+  return { repo, pull };
+}
+
+/** The single-pull answer: counters from git and mergeability from a real merge-tree. */
+async function fullPull(core: Core, repo: Repo, pull: Pull) {
+  await core.refreshPulls(repo, [pull]);
+  const stats = await core.pullStats(repo, pull);
+  const mergeability = await core.mergeability(repo, pull);
+  return core.render.pull(repo, pull, { stats, mergeability });
+}
 
 const custom = (message: string) =>
   validationFailed([{ resource: "PullRequest", code: "custom", message }]);
@@ -65,9 +89,14 @@ export const pullRoutes: Routes = {
         merged: false,
         mergedAt: null,
         mergeCommitSha: null,
+        mergedBy: null,
+        requestedReviewers: [],
+        reviews: [],
+        reviewComments: [],
       };
       core.store.addPull(pull);
       await core.pullEvent(repo, pull, "opened", core.app.bot);
+      core.ci.startForPull(repo, pull);
       return { status: 201, body: core.render.pull(repo, pull, { stats }) };
     },
   },
@@ -100,12 +129,84 @@ export const pullRoutes: Routes = {
   "GET /repos/{owner}/{repo}/pulls/{pull_number}": {
     auth: "installation",
     handle: async ({ core, token, params }) => {
-      const repo = core.repoFor(token, params, ["pull_requests"], "read");
-      const pull = core.store.pull(repo.fullName, Number(params.pull_number));
-      if (!pull) throw notFound();
-      await core.refreshPulls(repo, [pull]);
-      const stats = await core.pullStats(repo, pull);
-      return { status: 200, body: core.render.pull(repo, pull, { stats }) };
+      const { repo, pull } = pullFor(core, token, params, "pull_requests", "read");
+      return { status: 200, body: await fullPull(core, repo, pull) };
+    },
+  },
+
+  /** Title, body and state; closing sends pull_request.closed with merged false. */
+  "PATCH /repos/{owner}/{repo}/pulls/{pull_number}": {
+    auth: "installation",
+    handle: async ({ core, token, params, body }) => {
+      const { repo, pull } = pullFor(core, token, params, "pull_requests", "write");
+      const { issue } = pull;
+      const bot = core.app.bot;
+      const changes: Record<string, { from: string }> = {};
+      if (typeof body.title === "string" && body.title !== issue.title) {
+        changes.title = { from: issue.title };
+        issue.title = body.title;
+      }
+      if (typeof body.body === "string" && body.body !== issue.body) {
+        changes.body = { from: issue.body ?? "" };
+        issue.body = body.body;
+      }
+      if (typeof body.maintainer_can_modify === "boolean") {
+        pull.maintainerCanModify = body.maintainer_can_modify;
+      }
+      if (Object.keys(changes).length > 0) {
+        issue.updatedAt = timestamp();
+        await core.pullEvent(repo, pull, "edited", bot, { changes });
+      }
+      if (body.state && body.state !== issue.state) {
+        if (pull.merged) {
+          throw custom(
+            "state cannot be changed. The pull request cannot be reopened because it was merged.",
+          );
+        }
+        const now = timestamp();
+        issue.updatedAt = now;
+        if (body.state === "closed") {
+          Object.assign(issue, { state: "closed", closedAt: now, closedBy: bot });
+          await core.pullEvent(repo, pull, "closed", bot);
+        } else {
+          Object.assign(issue, { state: "open", closedAt: null, closedBy: null });
+          await core.pullEvent(repo, pull, "reopened", bot);
+          core.ci.startForPull(repo, pull);
+        }
+      }
+      return { status: 200, body: await fullPull(core, repo, pull) };
+    },
+  },
+
+  /**
+   * GitHub's merge button: 409 when `sha` is not the head any more, 405 on a conflict or a
+   * closed pull. The pull_request.closed webhook is queued, not awaited.
+   */
+  "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge": {
+    auth: "installation",
+    handle: async ({ core, token, params, body }) => {
+      const { repo, pull } = pullFor(core, token, params, "contents", "write");
+      const { sha } = await mergePull(core, repo, pull, {
+        by: core.app.bot,
+        method: body?.merge_method ?? "merge",
+        sha: body?.sha,
+        commitTitle: body?.commit_title,
+        commitMessage: body?.commit_message,
+      });
+      return {
+        status: 200,
+        body: { sha, merged: true, message: "Pull Request successfully merged" },
+      };
+    },
+  },
+
+  /** 204 when merged, 404 when not, as GitHub answers. */
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/merge": {
+    auth: "installation",
+    handle: ({ core, token, params }) => {
+      const { pull } = pullFor(core, token, params, "pull_requests", "read");
+      if (!pull.merged) throw notFound();
+      return { status: 204 };
     },
   },
 
