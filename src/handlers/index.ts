@@ -1,15 +1,28 @@
 import type { ApplicationFunction, Context } from "probot";
+import { type Clock, systemClock } from "../config/clock.js";
 import type { Db } from "../db/client.js";
 import { issueGitHub } from "../github/octokit-github.js";
+import { pullGitHub } from "../github/pull-github.js";
+import { onChecksChanged, onPullChanged, onPullClosed } from "../merge/index.js";
 import { onIssueLabeled, onIssueWithdrawn } from "../tasks/intake.js";
 import { onRetryCommand } from "../tasks/retry-command.js";
 import { commentFacts, issueFacts } from "./issue-facts.js";
+import { checkRunFacts, checkSuiteFacts, pullClosedFacts, statusFacts } from "./pull-facts.js";
 
 const HANDLED = new Set([
   "issues.labeled",
   "issues.unlabeled",
   "issues.closed",
   "issue_comment.created",
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.edited",
+  "pull_request.closed",
+  "pull_request_review.submitted",
+  "check_run.completed",
+  "check_suite.completed",
+  "status",
 ]);
 
 function githubFor(context: Context<"issues" | "issue_comment">) {
@@ -17,10 +30,22 @@ function githubFor(context: Context<"issues" | "issue_comment">) {
   return issueGitHub(context.octokit, repo, () => context.config("fleet.yml"));
 }
 
+type PullContext = Context<
+  "pull_request" | "pull_request_review" | "check_run" | "check_suite" | "status"
+>;
+
+function pullGitHubFor(context: PullContext) {
+  return pullGitHub(context.octokit, context.payload.repository.full_name);
+}
+
 /** The Probot app: each handler turns one event into one domain call. */
-export function fleetApp(deps: { db: Db }): ApplicationFunction {
+export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
   return (app) => {
     const domain = (context: { log: Context["log"] }) => ({ db: deps.db, log: context.log });
+    const policy = (context: { log: Context["log"] }) => ({
+      ...domain(context),
+      clock: deps.clock ?? systemClock,
+    });
 
     app.on("issues.labeled", async (context) => {
       await onIssueLabeled(domain(context), githubFor(context), issueFacts(context));
@@ -33,6 +58,36 @@ export function fleetApp(deps: { db: Db }): ApplicationFunction {
     });
     app.on("issue_comment.created", async (context) => {
       await onRetryCommand(domain(context), githubFor(context), commentFacts(context));
+    });
+    app.on(
+      [
+        "pull_request.opened",
+        "pull_request.reopened",
+        "pull_request.synchronize",
+        "pull_request.edited",
+      ],
+      async (context) => {
+        const pr = context.payload.pull_request.number;
+        await onPullChanged(policy(context), pullGitHubFor(context), pr);
+      },
+    );
+    app.on("pull_request.closed", async (context) => {
+      await onPullClosed(policy(context), pullGitHubFor(context), pullClosedFacts(context));
+    });
+    app.on("pull_request_review.submitted", async (context) => {
+      const pr = context.payload.pull_request.number;
+      await onPullChanged(policy(context), pullGitHubFor(context), pr);
+    });
+    app.on("check_run.completed", async (context) => {
+      const facts = checkRunFacts(context);
+      if (facts) await onChecksChanged(policy(context), pullGitHubFor(context), facts);
+    });
+    app.on("check_suite.completed", async (context) => {
+      await onChecksChanged(policy(context), pullGitHubFor(context), checkSuiteFacts(context));
+    });
+    app.on("status", async (context) => {
+      const facts = statusFacts(context);
+      if (facts) await onChecksChanged(policy(context), pullGitHubFor(context), facts);
     });
     app.onAny(async (context) => {
       const name =

@@ -12,6 +12,10 @@ export interface PullFacts {
   codeowners: readonly string[];
   /** Check runs and commit statuses on the head, by name. */
   checks: ReadonlyArray<{ name: string; state: CheckState }>;
+  /** Users with write access whose approval is on the current head (older heads do not count). */
+  approvedBy?: readonly string[];
+  /** Where renamed files came from: moving a file out of a protected path touches it too. */
+  previousFilenames?: readonly string[];
 }
 
 export type Decision = "blocked" | "needs_review" | "waiting" | "checks_failed" | "mergeable";
@@ -24,6 +28,10 @@ export interface PolicyVerdict {
   /** Required checks that have not reported yet, and those that failed. */
   missingChecks: string[];
   failedChecks: string[];
+  /** Why a human must review, whether or not someone already approved; null when none must. */
+  reviewReason: string | null;
+  /** Writers who approved the current head. */
+  approvedBy: string[];
 }
 
 /** The merge policy: the first rule that applies decides, and says why in plain words. */
@@ -33,7 +41,9 @@ export function decideMerge(policy: PolicyConfig, facts: PullFacts): PolicyVerdi
     ...policy.protectedPaths,
     ...(policy.codeownersProtected ? facts.codeowners : []),
   ]);
-  const protectedTouched = facts.files.map((f) => f.filename).filter(isProtected);
+  const touched = [...facts.files.map((f) => f.filename), ...(facts.previousFilenames ?? [])];
+  const protectedTouched = [...new Set(touched.filter(isProtected))];
+  const approvedBy = [...(facts.approvedBy ?? [])];
 
   const required =
     policy.requiredChecks === "all"
@@ -44,6 +54,7 @@ export function decideMerge(policy: PolicyConfig, facts: PullFacts): PolicyVerdi
         );
   const failedChecks = required.filter((c) => c.state === "failure").map((c) => c.name);
   const missingChecks = required.filter((c) => c.state === "pending").map((c) => c.name);
+  const reviewReason = needsReview(policy, size, protectedTouched);
   const verdict = (decision: Decision, reason: string): PolicyVerdict => ({
     decision,
     reason,
@@ -51,6 +62,8 @@ export function decideMerge(policy: PolicyConfig, facts: PullFacts): PolicyVerdi
     protectedTouched,
     missingChecks,
     failedChecks,
+    reviewReason,
+    approvedBy,
   });
 
   if (size.lines > policy.maxLines) {
@@ -65,30 +78,41 @@ export function decideMerge(policy: PolicyConfig, facts: PullFacts): PolicyVerdi
       `${size.files} changed files is above the ceiling of ${policy.maxFiles}; split the work or a human decides`,
     );
   }
-  if (size.lines > policy.review.lines) {
-    return verdict(
-      "needs_review",
-      `${size.lines} changed lines is above the review threshold of ${policy.review.lines}`,
-    );
-  }
-  if (size.files > policy.review.files) {
-    return verdict(
-      "needs_review",
-      `${size.files} changed files is above the review threshold of ${policy.review.files}`,
-    );
-  }
-  if (protectedTouched.length > 0) {
-    return verdict("needs_review", `it changes protected paths: ${protectedTouched.join(", ")}`);
-  }
+  if (reviewReason && approvedBy.length === 0) return verdict("needs_review", reviewReason);
+  // Approved on the current head: the review rules are met, the checks still decide.
+  const approved = reviewReason ? `approved by ${approvedBy.map((u) => `@${u}`).join(", ")}; ` : "";
   if (missingChecks.length > 0) {
-    return verdict("waiting", `waiting for ${missingChecks.join(", ")}`);
+    return verdict("waiting", `${approved}waiting for ${missingChecks.join(", ")}`);
   }
   if (required.length === 0) {
     // "all" with nothing reported yet: CI may simply not have started, so do not merge blind.
-    return verdict("waiting", "no check has reported on the head yet");
+    return verdict("waiting", `${approved}no check has reported on the head yet`);
   }
   if (failedChecks.length > 0) {
-    return verdict("checks_failed", `failed: ${failedChecks.join(", ")}`);
+    return verdict("checks_failed", `${approved}failed: ${failedChecks.join(", ")}`);
   }
-  return verdict("mergeable", "within every limit, and the required checks passed");
+  return verdict(
+    "mergeable",
+    approved
+      ? `${approved}the required checks passed`
+      : "within every limit, and the required checks passed",
+  );
+}
+
+/** The first review threshold the PR crosses, in plain words; null when none. */
+function needsReview(
+  policy: PolicyConfig,
+  size: PullSize,
+  protectedTouched: readonly string[],
+): string | null {
+  if (size.lines > policy.review.lines) {
+    return `${size.lines} changed lines is above the review threshold of ${policy.review.lines}`;
+  }
+  if (size.files > policy.review.files) {
+    return `${size.files} changed files is above the review threshold of ${policy.review.files}`;
+  }
+  if (protectedTouched.length > 0) {
+    return `it changes protected paths: ${protectedTouched.join(", ")}`;
+  }
+  return null;
 }

@@ -115,3 +115,53 @@ describe("the merge decision: the first rule that applies", () => {
     expect(verdict.reason).toContain(".github/fleet.yml");
   });
 });
+
+describe("reviews and renames", () => {
+  it.each([
+    [
+      "a writer's approval lifts the review rule",
+      { files: [lines(400)], approvedBy: ["alice"] },
+      "mergeable",
+    ],
+    [
+      "approval does not lift a failed check",
+      {
+        files: [lines(400)],
+        approvedBy: ["alice"],
+        checks: [{ name: "test", state: "failure" as CheckState }],
+      },
+      "checks_failed",
+    ],
+    [
+      "approval does not lift a pending check",
+      {
+        files: [lines(2, ".github/workflows/ci.yml")],
+        approvedBy: ["alice"],
+        checks: [{ name: "test", state: "pending" as CheckState }],
+      },
+      "waiting",
+    ],
+    [
+      "approval does not lift the ceiling",
+      { files: [lines(1500)], approvedBy: ["alice"] },
+      "blocked",
+    ],
+    [
+      "moving a file out of a protected path touches it",
+      { files: [lines(1, "ci.yml")], previousFilenames: [".github/workflows/ci.yml"] },
+      "needs_review",
+    ],
+  ] as const)("%s -> %s", (_name, factOverrides, decision) => {
+    expect(decideMerge(policy(), facts(factOverrides as Partial<PullFacts>)).decision).toBe(
+      decision,
+    );
+  });
+
+  it("keeps the review reason and the approvers on the verdict", () => {
+    const verdict = decideMerge(policy(), facts({ files: [lines(400)], approvedBy: ["alice"] }));
+    expect(verdict.reviewReason).toContain("400 changed lines");
+    expect(verdict.approvedBy).toEqual(["alice"]);
+    expect(verdict.reason).toContain("approved by @alice");
+    expect(decideMerge(policy(), facts({})).reviewReason).toBeNull();
+  });
+});
