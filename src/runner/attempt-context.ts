@@ -27,4 +27,9 @@ export interface AttemptContext {
   hostEnv: NodeJS.ProcessEnv;
   /** Persists the agent's latest heartbeat (the runner throttles the writes). */
   onHeartbeat(atMs: number): void;
+  /**
+   * Called after the attempt moved its task to pr_open (a PR opened, or a new head pushed to
+   * it), with the task as it is now. Awaited; an error is logged, never thrown.
+   */
+  afterPullOpened?: (task: Task) => Promise<void>;
 }

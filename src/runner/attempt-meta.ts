@@ -1,13 +1,23 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+/** What the agent was started for; a rebase that hit conflicts continues as resolve_conflict. */
+export type AgentWork = "implement" | "fix" | "resolve_conflict";
+
 /** What a restarted runner needs to finish an attempt it did not start: kept in its folder. */
 export interface AttemptMeta {
   branch: string;
+  /** The default branch's head when the worktree was made. */
   baseSha: string;
   worktreeDir: string;
   startedAtMs: number;
   adapter: string;
+  /** Absent in folders written before PR work existed: implement. */
+  work?: AgentWork;
+  /** Where the branch stood before the agent: the PR's head for fix and conflict work. */
+  startSha?: string;
+  /** resolve_conflict: the files the merge left conflict markers in. */
+  conflictFiles?: string[];
 }
 
 const META_FILE = "attempt.json";

@@ -20,3 +20,12 @@ export function branchName(issueNumber: number, title: string): string {
   }
   return `fleet/${issueNumber}-${slugify(title)}`;
 }
+
+/** The branch of the PR that reverts `sha`, a merge made for `issueNumber`. */
+export function revertBranchName(issueNumber: number, sha: string): string {
+  if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) {
+    throw new Error(`issue number must be a positive integer, got ${issueNumber}`);
+  }
+  if (!/^[0-9a-f]{7,64}$/.test(sha)) throw new Error(`not a commit sha: ${JSON.stringify(sha)}`);
+  return `fleet/revert-${issueNumber}-${sha.slice(0, 7)}`;
+}

@@ -1,23 +1,27 @@
 import { join } from "node:path";
-import { finishAttempt, getTask, listAttempts } from "../db/queries/index.js";
+import { finishAttempt, listAttempts } from "../db/queries/index.js";
+import type { Task } from "../db/schema.js";
 import { dbNowPlus } from "../db/sql-time.js";
 import { redactText } from "../log.js";
 import { type AttemptOutcome, decideRetry } from "../policies/retry.js";
-import {
-  FAILED_LABEL,
-  noChangesComment,
-  pullRequestOpenedComment,
-  taskFailedComment,
-} from "../tasks/messages.js";
+import { FAILED_LABEL, taskFailedComment } from "../tasks/messages.js";
 import type { AgentExit } from "./agent-process.js";
 import type { AttemptContext } from "./attempt-context.js";
+import { removeWorktree } from "./attempt-guards.js";
 import { worktreeDirFor } from "./attempt-meta.js";
+import { deliverNewPull } from "./deliver-new-pull.js";
+import { deliverFix, deliverResolution, fileList } from "./deliver-pull-update.js";
 import { tailFile } from "./file-tail.js";
 import type { LiveAgent } from "./follow.js";
-import { pullRequestBody } from "./pr-body.js";
+import { announcePullOpened, flagPull } from "./pull-settle.js";
 import type { SupervisionOutcome } from "./supervise.js";
+import { workOf } from "./work-of.js";
 
-/** Turns what the supervisor saw into the task's next state, and tells the issue. */
+/**
+ * Turns what the supervisor saw into the task's next state, and tells the issue. A task back in
+ * pr_open goes to the policy hook only once the worktree is gone: the hook may queue the next
+ * work on the same branch, which this runner may claim at once.
+ */
 export async function concludeAttempt(
   ctx: AttemptContext,
   agent: LiveAgent,
@@ -27,6 +31,7 @@ export async function concludeAttempt(
     ctx.log.info({ pid: agent.pid }, "runner stopping; agent left running for its successor");
     return;
   }
+  let opened: Task | null = null;
   try {
     switch (outcome.kind) {
       case "cancelled":
@@ -45,7 +50,7 @@ export async function concludeAttempt(
         if (outcome.exit.reason === "lease-expired") {
           // Its own dead-man's switch ended it: this runner lost touch for a whole lease.
           await failAttempt(ctx, agent, "lost", outcome.exit, "the agent's lease expired");
-        } else if (outcome.exit.code === 0) await deliverWork(ctx, agent);
+        } else if (outcome.exit.code === 0) opened = await deliverWork(ctx, agent);
         else await failAttempt(ctx, agent, "crashed", outcome.exit);
         break;
     }
@@ -54,67 +59,22 @@ export async function concludeAttempt(
     return;
   }
   await removeWorktree(ctx, agent.meta.worktreeDir);
+  if (opened) await announcePullOpened(ctx, opened);
 }
 
-/** Exit 0: commit what the agent left, then push and open a PR, or report no changes. */
-async function deliverWork(ctx: AttemptContext, agent: LiveAgent): Promise<void> {
-  const { task, attempt } = ctx;
-  const { meta } = agent;
-  if (!(await stillHeld(ctx))) {
-    ctx.log.warn("the task changed hands while the agent ran; nothing is pushed");
-    return;
+/**
+ * Exit 0: what the agent was started for decides how its work reaches GitHub. Returns the task
+ * when it is back in pr_open.
+ */
+async function deliverWork(ctx: AttemptContext, agent: LiveAgent): Promise<Task | null> {
+  switch (agent.meta.work ?? "implement") {
+    case "implement":
+      return deliverNewPull(ctx, agent);
+    case "fix":
+      return deliverFix(ctx, agent);
+    case "resolve_conflict":
+      return deliverResolution(ctx, agent);
   }
-  const gh = await ctx.github.forRepo(task.installationId, task.repoFullName);
-  await ctx.workspaces.commitAll(
-    meta.worktreeDir,
-    `${task.issueTitle}\n\nRefs #${task.issueNumber}`,
-  );
-  const changedFiles = await ctx.workspaces.changedFiles(meta.worktreeDir, meta.baseSha);
-  const fence = { taskId: task.id, attemptId: attempt.id, leaseToken: attempt.leaseToken };
-  if (changedFiles.length === 0) {
-    const done = await finishAttempt(ctx.db, {
-      ...fence,
-      outcome: "no_changes",
-      exitCode: 0,
-      to: "no_changes",
-    });
-    if (done) await gh.comment(task.issueNumber, noChangesComment(attempt.number));
-    return;
-  }
-  const token = await gh.createPushToken();
-  await ctx.workspaces.push({
-    dir: meta.worktreeDir,
-    cloneUrl: task.cloneUrl,
-    branch: meta.branch,
-    token,
-  });
-  const pr = await gh.createPullRequest({
-    title: task.issueTitle,
-    head: meta.branch,
-    base: task.defaultBranch,
-    body: pullRequestBody({
-      issueNumber: task.issueNumber,
-      attempt: attempt.number,
-      runtimeMs: ctx.clock.now() - meta.startedAtMs,
-      adapter: meta.adapter,
-      requestedBy: task.requestedBy,
-      changedFiles,
-    }),
-  });
-  const done = await finishAttempt(ctx.db, {
-    ...fence,
-    outcome: "succeeded",
-    exitCode: 0,
-    to: "pr_open",
-    set: { branch: meta.branch, prNumber: pr.number, prUrl: pr.url },
-    eventData: { pr: pr.number, branch: meta.branch, changedFiles: changedFiles.length },
-  });
-  if (!done) {
-    ctx.log.warn({ pr: pr.number }, "PR opened but the task left this runner meanwhile");
-    return;
-  }
-  await gh.comment(task.issueNumber, pullRequestOpenedComment(pr.url));
-  ctx.log.info({ pr: pr.number, branch: meta.branch }, "pull request opened");
 }
 
 /** A retryable failure waits out its backoff in the database; the last one fails the task. */
@@ -149,6 +109,18 @@ async function failAttempt(
       ctx.log.info({ outcome, retryInMs: decision.delayMs }, "attempt failed; retry scheduled");
     return;
   }
+  const stderrTail = await readStderrTail(ctx, agent);
+  if (task.prNumber !== null) {
+    // Work on an open PR that ran out of attempts: the PR stays, humans take it over.
+    await flagPull(ctx, {
+      reason: gaveUpReason(ctx, agent, outcome, lastError),
+      outcome,
+      ...exitFields,
+      lastError: lastError ?? `last attempt ${outcome}`,
+      stderrTail,
+    });
+    return;
+  }
   const done = await finishAttempt(ctx.db, {
     ...fence,
     ...exitFields,
@@ -158,10 +130,6 @@ async function failAttempt(
   });
   if (!done) return;
   const gh = await ctx.github.forRepo(task.installationId, task.repoFullName);
-  const token = await gh.createPushToken().catch(() => undefined);
-  const stderrTail = agent
-    ? redactText(await tailFile(join(agent.attemptDir, "stderr.log")), token ? [token] : [])
-    : "";
   const history = await listAttempts(ctx.db, task.id);
   await gh.comment(
     task.issueNumber,
@@ -183,6 +151,18 @@ async function failAttempt(
   ctx.log.warn({ attempts: attempt.number }, "task failed after its last attempt");
 }
 
+/** The last lines the agent wrote to stderr, without the repo's token; never throws. */
+async function readStderrTail(ctx: AttemptContext, agent: LiveAgent | undefined): Promise<string> {
+  if (!agent) return "";
+  const { task } = ctx;
+  const token = await ctx.github
+    .forRepo(task.installationId, task.repoFullName)
+    .then((gh) => gh.createPushToken())
+    .catch(() => undefined);
+  const tail = await tailFile(join(agent.attemptDir, "stderr.log")).catch(() => "");
+  return redactText(tail, token ? [token] : []);
+}
+
 /** The runner itself failed (GitHub, git, disk): retried like a crash, with the error kept. */
 export async function concludeRunnerError(
   ctx: AttemptContext,
@@ -200,15 +180,28 @@ export async function concludeRunnerError(
   await removeWorktree(ctx, worktreeDir);
 }
 
-async function stillHeld(ctx: AttemptContext): Promise<boolean> {
-  const current = await getTask(ctx.db, ctx.task.id);
-  return current?.state === "running" && current.leaseToken === ctx.attempt.leaseToken;
-}
+const WORK_WORDS: Record<string, string> = {
+  implement: "finish the work",
+  fix: "fix the failing checks or address the review",
+  rebase: "rebase the branch",
+  resolve_conflict: "resolve the merge conflicts",
+  revert: "revert the merge",
+};
 
-async function removeWorktree(ctx: AttemptContext, dir: string): Promise<void> {
-  await ctx.workspaces
-    .removeWorktree(dir)
-    .catch((error) => ctx.log.warn({ err: error }, "worktree cleanup failed"));
+function gaveUpReason(
+  ctx: AttemptContext,
+  agent: LiveAgent | undefined,
+  outcome: AttemptOutcome,
+  lastError: string | undefined,
+): string {
+  const { task, attempt } = ctx;
+  const spent = attempt.number - task.attemptBase;
+  const work = agent?.meta.work ?? workOf(task);
+  const conflicts = agent?.meta.conflictFiles?.length
+    ? ` (conflicts in ${fileList(agent.meta.conflictFiles)})`
+    : "";
+  const last = `${outcome.replaceAll("_", " ")}${lastError ? `: ${lastError}` : ""}`;
+  return `${spent} attempt${spent === 1 ? "" : "s"} to ${WORK_WORDS[work] ?? work}${conflicts} did not succeed; the last one ${last}`;
 }
 
 /** The agent is gone and left no exit record: counted as lost and retried like a crash. */

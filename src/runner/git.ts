@@ -26,6 +26,8 @@ export interface GitOptions {
 
 export interface GitResult {
   stdout: string;
+  /** Redacted; useful when an exit code in okExitCodes still needs explaining. */
+  stderr: string;
   exitCode: number;
 }
 
@@ -77,11 +79,11 @@ export async function git(args: string[], opts: GitOptions = {}): Promise<GitRes
     stripFinalNewline: true,
   });
   const exitCode = result.exitCode ?? -1;
-  if (exitCode === 0 || opts.okExitCodes?.includes(exitCode)) {
-    return { stdout: result.stdout, exitCode };
-  }
   const secrets = token === undefined ? [] : secretForms(token);
   const stderr = redactText(String(result.stderr ?? ""), secrets).trim();
+  if (exitCode === 0 || opts.okExitCodes?.includes(exitCode)) {
+    return { stdout: result.stdout, stderr, exitCode };
+  }
   const why = result.signal ? `signal ${result.signal}` : `exit ${exitCode}`;
   const cause = stderr || redactText(result.originalMessage ?? result.shortMessage ?? "", secrets);
   throw new GitError(`git ${args[0] ?? ""} failed (${why}): ${cause}`, result.exitCode, stderr);

@@ -43,6 +43,11 @@ export interface RunnerOptions {
   defaultAgentCommand?: string[];
   /** Where pass-through agent variables (fleet.yml `agent.env`) are read from. */
   hostEnv?: NodeJS.ProcessEnv;
+  /**
+   * Called after an attempt moved a task to pr_open (a PR opened, a fix or rebase pushed), so
+   * the merge policy judges the new head at once. Errors are logged, never thrown.
+   */
+  afterPullOpened?: (task: Task) => Promise<void>;
 }
 
 const MIN_LEASE_MS = 3_000;
@@ -271,6 +276,7 @@ export class Runner {
       defaultAgentCommand: this.options.defaultAgentCommand,
       hostEnv: this.options.hostEnv ?? process.env,
       onHeartbeat: (atMs) => this.persistHeartbeat(taskId, atMs),
+      ...(this.options.afterPullOpened ? { afterPullOpened: this.options.afterPullOpened } : {}),
     };
     return { ctx, cancel, release };
   }
@@ -281,22 +287,25 @@ export class Runner {
     run: Promise<void>,
   ): void {
     const taskId = claim.task.id;
-    const done = run
+    const entry: Held = {
+      ...claim,
+      cancel: context.cancel,
+      release: context.release,
+      done: Promise.resolve(),
+      heartbeatPersistedAt: 0,
+    };
+    entry.done = run
       .catch((error: unknown) =>
         context.ctx.log.error({ err: error }, "attempt crashed in the runner"),
       )
       .finally(() => {
         // A released agent keeps running for the successor: its lease stays with this runner id.
-        this.held.delete(taskId);
+        // The task may already be held again: the pr_open hook can queue its next work, which
+        // this runner claims before this attempt's promise settles.
+        if (this.held.get(taskId) === entry) this.held.delete(taskId);
         this.wake("attempt finished");
       });
-    this.held.set(taskId, {
-      ...claim,
-      cancel: context.cancel,
-      release: context.release,
-      done,
-      heartbeatPersistedAt: 0,
-    });
+    this.held.set(taskId, entry);
   }
 
   /** The status signal reaches the database at most once per lease renewal period. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Logger } from "pino";
 import { git } from "./git.js";
@@ -15,7 +15,21 @@ export interface WorktreeRequest {
   dir?: string;
   /** Start from the branch already on the remote (a retry continuing earlier work). */
   reuseRemoteBranch?: boolean;
+  /** The branch must exist on the remote (an open PR's branch): fail instead of using the base. */
+  requireRemoteBranch?: boolean;
 }
+
+/** A rebase, merge or revert either applied, or stopped on conflicts in these files. */
+export type ApplyResult = { ok: true } | { ok: false; conflicts: string[] };
+
+/** How a push may move the remote branch. */
+export type PushMode =
+  /** The fleet owns the branch and it has no PR yet: overwrite whatever is there. */
+  | { kind: "force" }
+  /** Only on top of what is there: a commit pushed meanwhile by anyone makes it fail. */
+  | { kind: "fast-forward" }
+  /** A rewritten history, only if the remote still holds the commit it was rewritten from. */
+  | { kind: "lease"; expectSha: string };
 
 const DEFAULT_IDENTITY = {
   name: "agent-fleet[bot]",
@@ -70,9 +84,12 @@ export class Workspaces {
       const baseSha = await revParse(mirror, `refs/remotes/origin/${req.baseBranch}`);
       if (!baseSha)
         throw new Error(`base branch ${req.baseBranch} not found in ${req.repoFullName}`);
-      const remoteBranch = req.reuseRemoteBranch
-        ? await revParse(mirror, `refs/remotes/origin/${req.branch}`)
-        : null;
+      const remoteBranch =
+        req.reuseRemoteBranch || req.requireRemoteBranch
+          ? await revParse(mirror, `refs/remotes/origin/${req.branch}`)
+          : null;
+      if (req.requireRemoteBranch && !remoteBranch)
+        throw new Error(`branch ${req.branch} not found in ${req.repoFullName}`);
       const startSha = remoteBranch ?? baseSha;
       // leftovers of a crashed attempt at the same path
       await git(["worktree", "remove", "--force", "--force", dir], {
@@ -93,28 +110,140 @@ export class Workspaces {
     });
   }
 
-  /** Commits whatever the agent left uncommitted, as the fleet. True when it made a commit. */
+  /**
+   * Commits whatever the agent left uncommitted, as the fleet. True when it made a commit. A
+   * merge in progress is concluded even when its result equals HEAD's tree.
+   */
   async commitAll(dir: string, message: string): Promise<boolean> {
     await git(["add", "-A"], { cwd: dir });
     const staged = await git(["diff", "--cached", "--quiet"], { cwd: dir, okExitCodes: [1] });
-    if (staged.exitCode === 0) return false;
-    await git(
+    if (staged.exitCode === 0 && !(await this.mergeInProgress(dir))) return false;
+    await git([...this.asFleet(), "commit", "--no-verify", "--quiet", "-m", message], {
+      cwd: dir,
+    });
+    return true;
+  }
+
+  async headSha(dir: string): Promise<string> {
+    return (await git(["rev-parse", "--verify", "HEAD^{commit}"], { cwd: dir })).stdout;
+  }
+
+  async isAncestor(dir: string, ancestor: string, of = "HEAD"): Promise<boolean> {
+    const result = await git(["merge-base", "--is-ancestor", assertSha(ancestor), of], {
+      cwd: dir,
+      okExitCodes: [1],
+    });
+    return result.exitCode === 0;
+  }
+
+  /** Replays the branch onto commit `onto`; on conflicts the rebase is aborted and the files named. */
+  async rebase(dir: string, onto: string): Promise<ApplyResult> {
+    const run = await git(
       [
+        ...this.asFleet(),
+        // the host's config must not turn this into something else
         "-c",
-        `user.name=${this.identity.name}`,
+        "rebase.autoSquash=false",
         "-c",
-        `user.email=${this.identity.email}`,
+        "rebase.updateRefs=false",
         "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "--no-verify",
+        "rebase.autoStash=false",
+        "rebase",
+        "--quiet",
+        assertSha(onto),
+      ],
+      { cwd: dir, okExitCodes: [1] },
+    );
+    if (run.exitCode === 0) return { ok: true };
+    const conflicts = await this.unmergedPaths(dir);
+    await git(["rebase", "--abort"], { cwd: dir, okExitCodes: [128] });
+    if (conflicts.length === 0) throw new Error(`git rebase onto ${onto} failed: ${run.stderr}`);
+    return { ok: false, conflicts };
+  }
+
+  /**
+   * Merges commit `sha` into the branch with a merge commit. On conflicts the merge is left in
+   * progress, markers in the files, for an agent to resolve; commitAll then concludes it.
+   */
+  async mergeLeavingConflicts(dir: string, sha: string, message: string): Promise<ApplyResult> {
+    const run = await git(
+      [
+        ...this.asFleet(),
+        "merge",
+        "--no-ff",
+        "--no-edit",
         "--quiet",
         "-m",
         message,
+        assertSha(sha),
       ],
-      { cwd: dir },
+      { cwd: dir, okExitCodes: [1] },
     );
-    return true;
+    if (run.exitCode === 0) return { ok: true };
+    const conflicts = await this.unmergedPaths(dir);
+    if (conflicts.length === 0) throw new Error(`git merge of ${sha} failed: ${run.stderr}`);
+    return { ok: false, conflicts };
+  }
+
+  /** Paths the index still holds in more than one stage: conflicts nobody resolved. */
+  async unmergedPaths(dir: string): Promise<string[]> {
+    const { stdout } = await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd: dir });
+    return [...new Set(stdout.split("\0").filter((name) => name !== ""))];
+  }
+
+  /** Those of `files` whose working-tree text still carries a conflict marker line. */
+  async filesWithConflictMarkers(dir: string, files: readonly string[]): Promise<string[]> {
+    const marked: string[] = [];
+    const root = resolve(dir);
+    for (const file of files) {
+      const path = resolve(root, file);
+      if (!isInside(root, path)) continue;
+      const text = await readFile(path, "utf8").catch(() => null); // deleted: resolved by removal
+      if (text !== null && CONFLICT_MARKER.test(text)) marked.push(file);
+    }
+    return marked;
+  }
+
+  /**
+   * Reverts one commit on top of HEAD, as the fleet; a merge commit is reverted against its
+   * first parent (the branch it was merged into). On conflicts the revert is aborted.
+   */
+  async revert(dir: string, sha: string): Promise<ApplyResult> {
+    const parents = (
+      await git(["rev-list", "--parents", "-n", "1", assertSha(sha), "--"], { cwd: dir })
+    ).stdout
+      .split(" ")
+      .slice(1);
+    const mainline = parents.length > 1 ? ["-m", "1"] : [];
+    const run = await git([...this.asFleet(), "revert", "--no-edit", ...mainline, sha], {
+      cwd: dir,
+      okExitCodes: [1],
+    });
+    if (run.exitCode === 0) return { ok: true };
+    const conflicts = await this.unmergedPaths(dir);
+    await git(["revert", "--abort"], { cwd: dir, okExitCodes: [128] });
+    if (conflicts.length === 0) throw new Error(`git revert of ${sha} failed: ${run.stderr}`);
+    return { ok: false, conflicts };
+  }
+
+  private async mergeInProgress(dir: string): Promise<boolean> {
+    const found = await git(["rev-parse", "-q", "--verify", "MERGE_HEAD"], {
+      cwd: dir,
+      okExitCodes: [1],
+    });
+    return found.exitCode === 0;
+  }
+
+  /** Commits the fleet makes carry its identity and no signature, whatever the host's config. */
+  private asFleet(): string[] {
+    return [
+      "-c",
+      `user.name=${this.identity.name}`,
+      "-c",
+      `user.email=${this.identity.email}`,
+      "-c",
+      "commit.gpgsign=false",
+    ];
   }
 
   /** Whether HEAD's tree differs from the base: commits that cancel out are not changes. */
@@ -136,20 +265,33 @@ export class Workspaces {
     return stdout.split("\0").filter((name) => name !== "");
   }
 
-  /** Force-pushes HEAD to the fleet-owned branch; the fleet is its only writer. */
+  /**
+   * Pushes HEAD to the branch. By default a force push: before its PR exists the fleet is the
+   * branch's only writer. Once the PR is open, see PushMode.
+   */
   async push(req: {
     dir: string;
     cloneUrl: string;
     branch: string;
     token?: string;
+    mode?: PushMode;
   }): Promise<void> {
     await assertBranchName(req.branch);
     assertNoUserInfo(req.cloneUrl);
-    await git(["push", "--no-verify", "--quiet", req.cloneUrl, `+HEAD:refs/heads/${req.branch}`], {
+    const ref = `refs/heads/${req.branch}`;
+    const mode = req.mode ?? { kind: "force" };
+    const how =
+      mode.kind === "force"
+        ? [`+HEAD:${ref}`]
+        : mode.kind === "fast-forward"
+          ? [`HEAD:${ref}`]
+          : [`--force-with-lease=${ref}:${assertSha(mode.expectSha)}`, `HEAD:${ref}`];
+    const refspec = how.pop() as string;
+    await git(["push", "--no-verify", "--quiet", ...how, req.cloneUrl, refspec], {
       cwd: req.dir,
       token: req.token,
     });
-    this.log?.info({ branch: req.branch, dir: req.dir }, "branch pushed");
+    this.log?.info({ branch: req.branch, dir: req.dir, mode: mode.kind }, "branch pushed");
   }
 
   async removeWorktree(dir: string): Promise<void> {
@@ -265,6 +407,14 @@ function assertNoUserInfo(cloneUrl: string): void {
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(cloneUrl)) {
     throw new Error("clone URL must not embed credentials; pass the token separately");
   }
+}
+
+/** A line that starts a conflict block, its base section, or ends it (as git writes them). */
+const CONFLICT_MARKER = /^(<{7}|\|{7}|>{7})(?: |$)/m;
+
+function assertSha(sha: string): string {
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) throw new Error(`not a commit sha: ${sha}`);
+  return sha;
 }
 
 async function revParse(cwd: string, ref: string): Promise<string | null> {

@@ -7,7 +7,7 @@ import { claimNextTask } from "../../src/db/queries/claim.js";
 import { enqueueTask } from "../../src/db/queries/enqueue.js";
 import { getTask, listEvents } from "../../src/db/queries/read.js";
 import { requeueDueRetries } from "../../src/db/queries/retries.js";
-import { attempts, type Task, tasks } from "../../src/db/schema.js";
+import { attempts, repoStates, type Task, tasks } from "../../src/db/schema.js";
 import { dbNowPlus } from "../../src/db/sql-time.js";
 import { transitionTask } from "../../src/db/transition.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 // Claims take any queued task, so every test starts from an empty queue.
 beforeEach(async () => {
-  await db.execute(sql`truncate tasks, attempts, events, webhook_deliveries cascade`);
+  await db.execute(sql`truncate tasks, attempts, events, webhook_deliveries, repo_states cascade`);
 });
 
 /** Queued tasks in one insert (setup speed; enqueueTask itself is tested elsewhere). */
@@ -170,6 +170,41 @@ describe("claimNextTask", () => {
       expect(results.filter((r) => r !== null)).toHaveLength(cap);
       expect(await countRows(db, sql`select 1 from tasks where state = 'running'`)).toBe(cap);
     }
+  });
+
+  it("passes over a paused repo's tasks, except the revert that repairs it", async () => {
+    const [issueTask] = await enqueueMany(1, () => "paused/repo");
+    const [otherRepo] = await enqueueMany(1, () => "running/repo");
+    const [revertTask] = await db
+      .insert(tasks)
+      .values({
+        ...taskInput({ repoFullName: "paused/repo", issueNumber: 1 }),
+        state: "queued",
+        kind: "revert",
+        work: "revert",
+        revertSha: "a".repeat(40),
+        priority: -1, // claimed last if the pause were ignored
+      })
+      .returning();
+    await db.insert(repoStates).values([
+      { repoFullName: "paused/repo", installationId: 7, pausedAt: new Date() },
+      // a row without pausedAt (a resumed repo, or one only carrying config errors) is open
+      { repoFullName: "running/repo", installationId: 7, pausedAt: null },
+    ]);
+
+    const claimed = [];
+    for (;;) {
+      const claim = await claimNextTask(db, { runnerId: "r", leaseMs: 60_000 });
+      if (!claim) break;
+      claimed.push(claim.task.id);
+    }
+    expect(claimed.sort()).toEqual([otherRepo?.id, revertTask?.id].sort());
+    expect((await getTask(db, issueTask?.id ?? -1))?.state).toBe("queued");
+
+    // `/fleet resume` clears the pause: the issue task is claimable again.
+    await db.update(repoStates).set({ pausedAt: null });
+    const resumed = await claimNextTask(db, { runnerId: "r", leaseMs: 60_000 });
+    expect(resumed?.task.id).toBe(issueTask?.id);
   });
 
   it("counts attempts across requeues", async () => {

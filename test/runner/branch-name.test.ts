@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { branchName, slugify } from "../../src/runner/branch-name.js";
+import { branchName, revertBranchName, slugify } from "../../src/runner/branch-name.js";
 
 function gitAcceptsBranch(name: string): boolean {
   return spawnSync("git", ["check-ref-format", "--branch", name]).status === 0;
@@ -75,5 +75,20 @@ describe("branchName", () => {
     expect(() => branchName(0, "x")).toThrow(/positive integer/);
     expect(() => branchName(1.5, "x")).toThrow(/positive integer/);
     expect(() => branchName(-3, "x")).toThrow(/positive integer/);
+  });
+});
+
+describe("revertBranchName", () => {
+  it("names the issue and the reverted commit", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const name = revertBranchName(12, sha);
+    expect(name).toBe("fleet/revert-12-0123456");
+    expect(gitAcceptsBranch(name)).toBe(true);
+  });
+
+  it("rejects anything that is not a commit sha", () => {
+    expect(() => revertBranchName(12, "../../main")).toThrow(/not a commit sha/);
+    expect(() => revertBranchName(12, "ABCDEF0")).toThrow(/not a commit sha/);
+    expect(() => revertBranchName(0, "0123456")).toThrow(/positive integer/);
   });
 });

@@ -34,6 +34,9 @@ class RepoFull extends Error {
  * snapshot includes every committed claim of that repo (any in-flight one holds the lock). If
  * that recount is over the cap, the claim rolls back and tries again without that repo. Only
  * claims make tasks `running`, and each holds at most one repo lock, so this cannot deadlock.
+ *
+ * A paused repo (its default branch went red after a merge) gets no new work until a maintainer
+ * resumes it, except the revert that makes it green again.
  */
 export async function claimNextTask(
   db: DbOrTx,
@@ -77,6 +80,9 @@ async function claimOnce(
     with next as materialized (
       select c.id from tasks c
       where c.state = 'queued' and c.run_after <= now() ${skip}
+        and (c.kind = 'revert' or not exists (
+          select 1 from repo_states p
+          where p.repo_full_name = c.repo_full_name and p.paused_at is not null))
         and (select count(*) from tasks r
              where r.repo_full_name = c.repo_full_name and r.state = 'running')
             < coalesce((c.config->'agent'->>'maxConcurrent')::int, ${cap})
