@@ -7,7 +7,9 @@ import { startEmbeddedPostgres } from "./db/embedded.js";
 import { migrate } from "./db/migrate.js";
 import { fleetOctokitClass } from "./github/octokit-class.js";
 import { probotDeliveryFactory } from "./github/octokit-github.js";
+import { probotPullGitHubFactory } from "./github/pull-github.js";
 import { fleetApp } from "./handlers/index.js";
+import { DeadlineSweeper, pullEvaluator } from "./merge/index.js";
 import { Runner } from "./runner/runner.js";
 import { startWebhookServer } from "./server.js";
 
@@ -50,6 +52,7 @@ export async function startFleet(
   log: Logger,
 ): Promise<RunningFleet> {
   const database = await openDatabase(settings, log);
+  const clock = createClock(settings.clockSpeed ?? 1);
   const closers: Array<(drain: boolean) => Promise<void>> = [];
   const fleet: RunningFleet = {
     db: database.db,
@@ -81,6 +84,7 @@ export async function startFleet(
     if (mode !== "runner") {
       const server = await startWebhookServer({
         db: database.db,
+        clock,
         log,
         appId: settings.appId as number,
         privateKey: settings.privateKey as string,
@@ -102,13 +106,17 @@ export async function startFleet(
         Octokit: fleetOctokitClass({ throttle: settings.githubThrottle }),
         ...(settings.githubApiUrl ? { baseUrl: settings.githubApiUrl } : {}),
       });
+      const policyDeps = { db: database.db, clock, log: log.child({ name: "policy" }) };
+      const pulls = probotPullGitHubFactory(probot);
       const runner = new Runner({
         db: database.db,
         databaseUrl: database.url,
         dataDir: settings.dataDir,
-        clock: createClock(settings.clockSpeed ?? 1),
+        clock,
         log: log.child({ name: "runner" }),
         github: probotDeliveryFactory(probot),
+        // A pushed PR is judged at once: its checks may already have finished meanwhile.
+        afterPullOpened: pullEvaluator(policyDeps, pulls),
         capacity: settings.runnerConcurrency,
         leaseMs: settings.leaseTtlMs,
         ...(settings.runnerId ? { id: settings.runnerId } : {}),
@@ -118,7 +126,10 @@ export async function startFleet(
       });
       await runner.start();
       fleet.runner = runner;
+      const sweeper = new DeadlineSweeper(policyDeps, pulls);
+      sweeper.start();
       closers.push(async (drain) => {
+        await sweeper.stop();
         if (drain) await runner.drain();
         await runner.stop();
       });

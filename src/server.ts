@@ -2,12 +2,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot } from "probot";
+import type { Clock } from "./config/clock.js";
 import type { Db } from "./db/client.js";
 import { fleetOctokitClass } from "./github/octokit-class.js";
 import { fleetApp } from "./handlers/index.js";
 
 export interface WebhookServerOptions {
   db: Db;
+  /** The policy's timeouts run on it (the simulator speeds it up). */
+  clock?: Clock;
   log: Logger;
   appId: number;
   privateKey: string;
@@ -36,10 +39,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     Octokit: fleetOctokitClass({ throttle: options.githubThrottle ?? true }),
     ...(options.githubApiUrl ? { baseUrl: options.githubApiUrl } : {}),
   });
-  const middleware = await createNodeMiddleware(fleetApp({ db: options.db }), {
-    probot,
-    webhooksPath: options.webhookPath,
-  });
+  const middleware = await createNodeMiddleware(
+    fleetApp({ db: options.db, ...(options.clock ? { clock: options.clock } : {}) }),
+    {
+      probot,
+      webhooksPath: options.webhookPath,
+    },
+  );
   const server: Server = createServer((req, res) => {
     if (req.url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');

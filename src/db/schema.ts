@@ -177,9 +177,8 @@ export const repoStates = pgTable("repo_states", {
   pausedByTaskId: bigint("paused_by_task_id", { mode: "number" }),
   /** The open "agent-fleet configuration error" issue, while the default branch's config is bad. */
   configErrorIssue: integer("config_error_issue"),
-  configErrors: jsonb("config_errors").$type<
-    Array<{ path: string; message: string; line: number | null }>
-  >(),
+  configErrors:
+    jsonb("config_errors").$type<Array<{ path: string; message: string; line: number | null }>>(),
   updatedAt: tstz("updated_at").notNull().defaultNow(),
 });
 

@@ -60,6 +60,14 @@ export function issueGitHub(
         if (!isNotFound(error)) throw error;
       }
     },
+    async react(commentId, content) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+        owner,
+        repo,
+        comment_id: commentId,
+        content,
+      });
+    },
   };
 }
 

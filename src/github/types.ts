@@ -7,6 +7,8 @@ export interface IssueGitHub {
   /** The repo's `.github/fleet.yml`, parsed YAML or undefined when there is none. */
   readFleetConfig(): Promise<unknown>;
   removeLabel(issueNumber: number, label: string): Promise<void>;
+  /** A reaction on a comment: how a command is acknowledged without more noise. */
+  react(commentId: number, content: "+1" | "eyes"): Promise<void>;
 }
 
 /** What a runner needs to deliver one attempt's work for one repository. */

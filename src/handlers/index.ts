@@ -1,11 +1,14 @@
 import type { ApplicationFunction, Context } from "probot";
 import { type Clock, systemClock } from "../config/clock.js";
 import type { Db } from "../db/client.js";
+import { resumeRepo } from "../db/queries/index.js";
+import { configHealthGitHub } from "../github/config-health-github.js";
 import { issueGitHub } from "../github/octokit-github.js";
 import { pullGitHub } from "../github/pull-github.js";
-import { onChecksChanged, onPullChanged, onPullClosed } from "../merge/index.js";
+import { onChecksChanged, onPullChanged, onPullClosed, reevaluateRepo } from "../merge/index.js";
+import { onFleetCommand } from "../tasks/commands.js";
+import { checkConfigOnPull, onDefaultBranchPush } from "../tasks/config-health.js";
 import { onIssueLabeled, onIssueWithdrawn } from "../tasks/intake.js";
-import { onRetryCommand } from "../tasks/retry-command.js";
 import { commentFacts, issueFacts } from "./issue-facts.js";
 import { checkRunFacts, checkSuiteFacts, pullClosedFacts, statusFacts } from "./pull-facts.js";
 
@@ -23,6 +26,7 @@ const HANDLED = new Set([
   "check_run.completed",
   "check_suite.completed",
   "status",
+  "push",
 ]);
 
 function githubFor(context: Context<"issues" | "issue_comment">) {
@@ -48,7 +52,8 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
     });
 
     app.on("issues.labeled", async (context) => {
-      await onIssueLabeled(domain(context), githubFor(context), issueFacts(context));
+      const health = configHealthGitHub(context.octokit, context.payload.repository.full_name);
+      await onIssueLabeled(domain(context), githubFor(context), issueFacts(context), health);
     });
     app.on("issues.unlabeled", async (context) => {
       await onIssueWithdrawn(domain(context), githubFor(context), issueFacts(context), "unlabeled");
@@ -57,7 +62,44 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
       await onIssueWithdrawn(domain(context), githubFor(context), issueFacts(context), "closed");
     });
     app.on("issue_comment.created", async (context) => {
-      await onRetryCommand(domain(context), githubFor(context), commentFacts(context));
+      const repo = context.payload.repository.full_name;
+      await onFleetCommand(
+        {
+          ...domain(context),
+          // Held PRs are judged again at once rather than at their next event.
+          resumeRepo: async (fullName, by) => {
+            const resumed = await resumeRepo(deps.db, fullName, by);
+            if (resumed) await reevaluateRepo(policy(context), pullGitHub(context.octokit, repo));
+            return resumed;
+          },
+        },
+        githubFor(context),
+        commentFacts(context),
+      );
+    });
+    app.on("push", async (context) => {
+      const { payload } = context;
+      const installationId = payload.installation?.id;
+      if (installationId === undefined) return;
+      const touched = payload.commits.flatMap((c) => [
+        ...(c.added ?? []),
+        ...(c.modified ?? []),
+        ...(c.removed ?? []),
+      ]);
+      await onDefaultBranchPush(
+        domain(context),
+        configHealthGitHub(context.octokit, payload.repository.full_name),
+        {
+          repo: {
+            fullName: payload.repository.full_name,
+            installationId,
+            defaultBranch: payload.repository.default_branch ?? "main",
+          },
+          ref: payload.ref,
+          after: payload.after,
+          touched,
+        },
+      );
     });
     app.on(
       [
@@ -67,8 +109,12 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
         "pull_request.edited",
       ],
       async (context) => {
-        const pr = context.payload.pull_request.number;
-        await onPullChanged(policy(context), pullGitHubFor(context), pr);
+        const pull = context.payload.pull_request;
+        await onPullChanged(policy(context), pullGitHubFor(context), pull.number);
+        if (context.payload.action !== "edited") {
+          const health = configHealthGitHub(context.octokit, context.payload.repository.full_name);
+          await checkConfigOnPull(health, { number: pull.number, headSha: pull.head.sha });
+        }
       },
     );
     app.on("pull_request.closed", async (context) => {

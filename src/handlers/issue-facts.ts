@@ -1,6 +1,6 @@
 import type { Context } from "probot";
+import type { CommentFacts } from "../tasks/commands.js";
 import type { IssueFacts } from "../tasks/issue-facts.js";
-import type { CommentFacts } from "../tasks/retry-command.js";
 
 type IssueContext = Context<"issues.labeled" | "issues.unlabeled" | "issues.closed">;
 
@@ -37,6 +37,7 @@ export function commentFacts(context: Context<"issue_comment.created">): Comment
     repoFullName: payload.repository.full_name,
     issueNumber: payload.issue.number,
     isPullRequest: Boolean(payload.issue.pull_request),
+    commentId: payload.comment.id,
     body: payload.comment.body,
     sender: { login: payload.sender.login, type: payload.sender.type },
   };

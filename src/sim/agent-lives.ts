@@ -65,12 +65,14 @@ export function agentLives(input: {
 
 /**
  * Starts that should not have happened: a start while another agent of the same issue was still
- * alive, or a start after the issue already had a successful attempt. A retry after a death is
+ * alive, or a start after the issue already had a successful attempt that nothing asked to
+ * follow up (the merge policy asks for fix and conflict attempts). A retry after a death is
  * legitimate and not counted.
  */
 export function duplicateStarts(
   lives: readonly AgentLife[],
-  successAt: ReadonlyMap<string, number>,
+  successes: ReadonlyMap<string, readonly number[]>,
+  followUps: ReadonlyMap<string, readonly number[]> = new Map(),
 ): AgentLife[] {
   return lives.filter((life) => {
     const overlaps = lives.some(
@@ -81,8 +83,12 @@ export function duplicateStarts(
           (other.startedAt === life.startedAt && other.pid < life.pid)) &&
         (other.diedAt === null || other.diedAt > life.startedAt),
     );
-    const succeeded = successAt.get(life.key);
-    return overlaps || (succeeded !== undefined && life.startedAt > succeeded);
+    const asked = followUps.get(life.key) ?? [];
+    const unasked = (successes.get(life.key) ?? []).some(
+      (at) =>
+        at < life.startedAt && !asked.some((request) => request >= at && request <= life.startedAt),
+    );
+    return overlaps || unasked;
   });
 }
 

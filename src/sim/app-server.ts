@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Clock } from "../config/clock.js";
 import type { Db } from "../db/client.js";
 import { type RunningServer, startWebhookServer } from "../server.js";
 import type { Emulator } from "./emulator/index.js";
@@ -13,6 +14,7 @@ export interface AppServer {
 export async function startAppServer(input: {
   db: Db;
   log: Logger;
+  clock: Clock;
   appId: number;
   privateKey: string;
   webhookSecret: string;
@@ -22,6 +24,7 @@ export async function startAppServer(input: {
     const server = await startWebhookServer({
       db: input.db,
       log: input.log,
+      clock: input.clock,
       appId: input.appId,
       privateKey: input.privateKey,
       webhookSecret: input.webhookSecret,

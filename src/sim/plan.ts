@@ -28,7 +28,9 @@ export async function writePlan(input: {
       steps: agentSteps(issue).map((step) => ({
         behavior: step.behavior,
         durationMs: Math.round(clock.scale(step.duration)),
-        edit: step.edit,
+        edit: Object.fromEntries(
+          Object.entries(step.edit).map(([path, edit]) => [path, fileText(path, edit)]),
+        ),
       })),
     };
   }
@@ -40,4 +42,10 @@ function stallTimeoutOf(fleetConfig: string | undefined): number {
   if (fleetConfig === undefined) return DEFAULT_FLEET_CONFIG.agent.stallTimeout;
   const parsed = parseFleetConfig(parseYaml(fleetConfig));
   return parsed.ok ? parsed.config.agent.stallTimeout : DEFAULT_FLEET_CONFIG.agent.stallTimeout;
+}
+
+/** A large edit is spelled `{ lines: n }`: n distinct lines, so every one counts in a diff. */
+function fileText(path: string, edit: string | { lines: number }): string {
+  if (typeof edit === "string") return edit;
+  return Array.from({ length: edit.lines }, (_, i) => `// ${path} line ${i + 1}\n`).join("");
 }

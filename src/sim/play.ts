@@ -48,7 +48,7 @@ function batches(actions: readonly TimelineAction[]) {
     | { at: number; chains: TimelineAction[][]; byIssue: Map<string, TimelineAction[]> }
     | undefined;
   for (const action of actions) {
-    if (!("repo" in action)) {
+    if (!("issue" in action)) {
       open = undefined;
       out.push({ at: action.at, chains: [[action]] });
       continue;
@@ -99,8 +99,38 @@ async function play(action: TimelineAction, ctx: PlayContext): Promise<void> {
     case "quiet":
       await ctx.quiet(action.durationMs);
       break;
+    case "review": {
+      const pull = await waitForIssuePull(emulator, action.repo, action.issue);
+      await emulator.submitReview({ ...action, pull });
+      break;
+    }
+    case "comment": {
+      const on =
+        action.on === "pr"
+          ? await waitForIssuePull(emulator, action.repo, action.issue)
+          : action.issue;
+      await emulator.comment({ repo: action.repo, issue: on, by: action.by, body: action.body });
+      break;
+    }
+    case "commit":
+      await emulator.commitFiles(action);
+      break;
   }
 }
+
+/** The number of the fleet's PR for an issue, waiting for the agent to open it. */
+async function waitForIssuePull(emulator: Emulator, repo: string, issue: number): Promise<number> {
+  const deadline = Date.now() + PULL_WAIT_MS;
+  for (;;) {
+    const pull = emulator.pulls(repo).find((p) => p.head.startsWith(`fleet/${issue}-`));
+    if (pull) return pull.number;
+    if (Date.now() > deadline) throw new Error(`no pull request for ${repo}#${issue} appeared`);
+    await delay(25);
+  }
+}
+
+/** Real ms a scripted review or PR comment waits for its PR before the scenario fails. */
+const PULL_WAIT_MS = 120_000;
 
 function noteCancel(ctx: PlayContext, action: { repo: string; issue: number }): void {
   const key = `${action.repo}#${action.issue}`;

@@ -45,6 +45,14 @@ export interface IssueReport {
   dispatches: number;
   outcome: string;
   pr: { number: number; branch: string; closesIssue: boolean; files: string[] } | null;
+  /** The merge policy's last decision on the PR, and the PR's size label. */
+  decision: string | null;
+  sizeLabel: string | null;
+  merged: boolean;
+  /** Its merge failed post-merge CI and was reverted. */
+  reverted: boolean;
+  /** Why humans were asked to look, when they were. */
+  flaggedReason: string | null;
   /** Fleet branches for this issue found on the remote: nothing may be pushed for a cancel. */
   pushedBranches: string[];
   comments: number;
@@ -76,7 +84,19 @@ export interface SimulationReport {
     lost: number;
     adopted: number;
     killedHealthy: number;
+    merged: number;
+    flagged: number;
+    reverted: number;
+    /** Repos still paused at the end (a red default branch waits for `/fleet resume`). */
+    paused: number;
   };
+  /**
+   * Commits on a default branch whose post-merge CI failed and which no later commit reverts.
+   * Must be 0: a red build is never left standing.
+   */
+  badCommitsOnDefault: number;
+  /** Issues the fleet opened itself (the "agent-fleet configuration error" issue). */
+  fleetIssues: FleetIssue[];
   /** The longest life of one agent process, in simulated ms. */
   maxAttemptRuntimeMs: number;
   /** Scripted agents still alive when the simulation ended. */
@@ -97,6 +117,13 @@ export interface SimulationReport {
     killedHealthy: AgentRef[];
     orphans: AgentRef[];
   };
+}
+
+export interface FleetIssue {
+  repo: string;
+  number: number;
+  title: string;
+  state: "open" | "closed";
 }
 
 export interface AgentRef {
@@ -131,10 +158,23 @@ export interface ReportFacts {
   /** Real ms when the timeline began, and when the simulation stopped watching. */
   timelineStart: number;
   endedAt: number;
-  /** Latest task per issue key "owner/repo#n", with its state and PR number. */
-  tasks: ReadonlyMap<string, { state: string; prNumber: number | null }>;
+  /** Latest issue task per issue key "owner/repo#n" (revert tasks aside). */
+  tasks: ReadonlyMap<
+    string,
+    {
+      state: string;
+      prNumber: number | null;
+      decision: string | null;
+      flaggedReason: string | null;
+    }
+  >;
+  pausedRepos: number;
+  badCommitsOnDefault: number;
+  fleetIssues: FleetIssue[];
   /** Every attempt per issue key, oldest first. */
   attempts: ReadonlyMap<string, readonly AttemptFact[]>;
+  /** When the merge policy asked for more agent work on a PR (fix, conflict), per issue key. */
+  followUps: ReadonlyMap<string, readonly number[]>;
   /** How many `adopted` events the runners wrote. */
   adopted: number;
   /** Issue keys that have a `refused` event. */
@@ -143,7 +183,17 @@ export interface ReportFacts {
   cancelledAt: ReadonlyMap<string, number>;
   outages: readonly RunnerOutage[];
   leaseTtlMs: number;
-  pulls: ReadonlyMap<string, { number: number; head: string; body: string; files: string[] }[]>;
+  pulls: ReadonlyMap<
+    string,
+    {
+      number: number;
+      head: string;
+      body: string;
+      files: string[];
+      merged: boolean;
+      labels: string[];
+    }[]
+  >;
   /** Branch names on each remote repo. */
   branches: ReadonlyMap<string, readonly string[]>;
   comments: ReadonlyMap<string, readonly string[]>;
@@ -161,14 +211,16 @@ export function buildReport(facts: ReportFacts): SimulationReport {
   const simulated = (realMs: number) => Math.round(realMs * facts.speed);
   const sinceStart = (realAt: number) => simulated(realAt - facts.timelineStart);
 
-  const successAt = new Map<string, number>();
+  const successes = new Map<string, number[]>();
   for (const [key, attempts] of facts.attempts) {
-    const ends = attempts
-      .filter((a) => a.outcome !== null && SUCCESS.has(a.outcome) && a.endedAt !== null)
-      .map((a) => a.endedAt as number);
-    if (ends.length > 0) successAt.set(key, Math.min(...ends));
+    successes.set(
+      key,
+      attempts
+        .filter((a) => a.outcome !== null && SUCCESS.has(a.outcome) && a.endedAt !== null)
+        .map((a) => a.endedAt as number),
+    );
   }
-  const duplicates = duplicateStarts(lives, successAt);
+  const duplicates = duplicateStarts(lives, successes, facts.followUps);
   const attemptByWrapper = new Map<number, AttemptFact>();
   for (const attempts of facts.attempts.values()) {
     for (const a of attempts) if (a.pid !== null) attemptByWrapper.set(a.pid, a);
@@ -202,6 +254,11 @@ export function buildReport(facts: ReportFacts): SimulationReport {
             files: pull.files,
           }
         : null,
+      decision: task?.decision ?? null,
+      sizeLabel: pull?.labels.find((l) => l.startsWith("size/")) ?? null,
+      merged: pull?.merged ?? false,
+      reverted: task?.state === "reverted",
+      flaggedReason: task?.flaggedReason ?? null,
       pushedBranches: (facts.branches.get(issue.repo) ?? []).filter((b) =>
         b.startsWith(`fleet/${issue.number}-`),
       ),
@@ -257,7 +314,13 @@ export function buildReport(facts: ReportFacts): SimulationReport {
       lost: attemptCount("lost"),
       adopted: facts.adopted,
       killedHealthy: killed.length,
+      merged: issues.filter((i) => i.merged).length,
+      flagged: issues.filter((i) => i.flaggedReason !== null).length,
+      reverted: issues.filter((i) => i.reverted).length,
+      paused: facts.pausedRepos,
     },
+    badCommitsOnDefault: facts.badCommitsOnDefault,
+    fleetIssues: facts.fleetIssues,
     maxAttemptRuntimeMs: Math.max(
       0,
       ...lives.map((l) => simulated((l.diedAt ?? facts.endedAt) - l.startedAt)),
@@ -291,9 +354,18 @@ function ref(life: AgentLife): AgentRef {
 export function formatReport(report: SimulationReport): string {
   const rows = report.issues.map((i) => {
     const attempts = i.attempts.map((a) => a.outcome ?? "running").join(",");
+    const policy = [
+      i.decision ? `decision=${i.decision}` : "",
+      i.sizeLabel ?? "",
+      i.merged ? "merged" : "",
+      i.reverted ? "reverted" : "",
+      i.flaggedReason ? `flagged: ${i.flaggedReason}` : "",
+    ].filter(Boolean);
     return `  ${`${i.repo}#${i.number}`.padEnd(24)} ${i.outcome.padEnd(11)} dispatches=${i.dispatches}${
       attempts ? ` attempts=${attempts}` : ""
-    }${i.pr ? ` pr=#${i.pr.number} ${i.pr.branch}${i.pr.closesIssue ? "" : " (no Closes)"}` : ""}`;
+    }${i.pr ? ` pr=#${i.pr.number} ${i.pr.branch}${i.pr.closesIssue ? "" : " (no Closes)"}` : ""}${
+      policy.length ? ` ${policy.join(" ")}` : ""
+    }`;
   });
   const t = report.totals;
   const idle = report.idle.map(
@@ -306,6 +378,7 @@ export function formatReport(report: SimulationReport): string {
     })`,
     ...rows,
     `totals: issues=${t.issues} dispatches=${t.dispatches} duplicates=${t.duplicateDispatches} prs=${t.prsOpened} no_changes=${t.noChanges} failed=${t.failed} cancelled=${t.cancelled} refused=${t.refused}`,
+    `merge policy: merged=${t.merged} flagged=${t.flagged} reverted=${t.reverted} paused=${t.paused} bad_commits_on_default=${report.badCommitsOnDefault}`,
     `attempts: stalled=${t.stalled} timed_out=${t.timedOut} crashed=${t.crashed} lost=${t.lost} adopted=${t.adopted} killed_healthy=${t.killedHealthy}`,
     `longest agent run ${formatMinutes(report.maxAttemptRuntimeMs)}; orphan processes ${report.orphanProcesses}; leaked worktrees ${report.leakedWorktrees}`,
     ...idle,

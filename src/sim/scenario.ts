@@ -15,19 +15,65 @@ import { checkEventOrder } from "./event-order.js";
  *   `restart-server: true`, and `quiet: <duration>`. Runner `a` starts by itself before the
  *   timeline. A quiet period is measured once the work before it has settled (so it measures an
  *   idle fleet even when the work ran late), and nothing may be scheduled inside it.
+ * Version 3 adds the merge policy's world:
+ * - per issue `ci: { pr, postMerge, duration }` for the emulated CI (`pr` may list one outcome
+ *   per head pushed), `review: { state, by, at, body }` and `comment: { body, by, at, on }`
+ *   (one or a list each);
+ * - `edit: { "src/big.ts": { lines: 1200 } }` for large generated edits;
+ * - the event `commit: { repo, files, message }`: a human commit on the default branch.
  */
 const at = durationSchema.prefault("0s");
 const role = z.enum(["read", "triage", "write", "maintain", "admin"]);
 const runnerId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/i, "a short runner id, like a or b");
+
+/** A file's new text, or `{ lines: n }` for a generated file of n lines (a large edit). */
+const fileEdit = z.union([
+  z.string(),
+  z.object({ lines: z.number().int().positive().max(100_000) }).strict(),
+]);
 
 const agentStep = z
   .object({
     behavior: z.enum(AGENT_BEHAVIORS),
     /** How long the agent works before it finishes; hang, busy and ignore-sigterm never do. */
     duration: durationSchema.prefault("0s"),
-    edit: z.record(z.string(), z.string()).default({}),
+    edit: z.record(z.string(), fileEdit).default({}),
   })
   .strict();
+
+const ciOutcome = z.enum(["success", "failure", "pending"]);
+
+/** What the emulated CI does for the issue's PR: per head pushed (the last repeats), and after merge. */
+const ciRule = z
+  .object({
+    pr: z.union([ciOutcome, z.array(ciOutcome).min(1)]).default("success"),
+    postMerge: z.enum(["success", "failure", "none"]).default("success"),
+    duration: durationSchema.prefault("0s"),
+  })
+  .strict();
+
+/** A review on the issue's PR, once the PR exists (at `at` or as soon after as it does). */
+const reviewStep = z
+  .object({
+    state: z.enum(["approved", "changes_requested", "commented"]),
+    by: z.string().min(1),
+    at,
+    body: z.string().default(""),
+  })
+  .strict();
+
+/** A comment (a `/fleet` command, say) on the issue, or on its PR once that exists. */
+const commentStep = z
+  .object({
+    body: z.string().min(1),
+    by: z.string().min(1),
+    at,
+    on: z.enum(["issue", "pr"]).default("issue"),
+  })
+  .strict();
+
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
 const labelEvent = z.union([
   z.object({ name: z.string().min(1), by: z.string().min(1), at }).strict(),
@@ -47,6 +93,9 @@ const issue = z
       .optional(),
     /** One step per attempt; the last one repeats. */
     agent: z.union([agentStep, z.array(agentStep).min(1)]).optional(),
+    ci: ciRule.optional(),
+    review: oneOrMany(reviewStep).default([]),
+    comment: oneOrMany(commentStep).default([]),
   })
   .strict();
 
@@ -63,11 +112,25 @@ const event = z.union([
   z.object({ "kill-runner": runnerId, at }).strict(),
   z.object({ "restart-server": z.literal(true), at }).strict(),
   z.object({ quiet: durationSchema, at }).strict(),
+  z
+    .object({
+      commit: z
+        .object({
+          repo: z.string().regex(/^[^/]+\/[^/]+$/, "owner/name"),
+          /** path -> new text, or null to delete it. */
+          files: z.record(z.string(), z.string().nullable()),
+          message: z.string().default("Update files"),
+          by: z.string().default("maintainer"),
+        })
+        .strict(),
+      at,
+    })
+    .strict(),
 ]);
 
 export const scenarioSchema = z
   .object({
-    version: z.union([z.literal(1), z.literal(2)]).default(2),
+    version: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
     name: z.string().min(1),
     /** Default for `--speed`: every scenario and config duration is divided by it. */
     speed: z.number().positive().optional(),
@@ -106,6 +169,15 @@ export const scenarioSchema = z
         });
       }
     });
+    scenario.events.forEach((e, index) => {
+      if ("commit" in e && !repos.has(e.commit.repo)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["events", index, "commit", "repo"],
+          message: `unknown repo ${e.commit.repo}`,
+        });
+      }
+    });
     for (const problem of checkEventOrder(scenario)) {
       ctx.addIssue({ code: "custom", path: ["events", problem.index], message: problem.message });
     }
@@ -115,6 +187,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioIssue = Scenario["issues"][number];
 export type ScenarioEvent = Scenario["events"][number];
 export type AgentStep = z.infer<typeof agentStep>;
+export type CiRule = z.infer<typeof ciRule>;
 
 export function parseScenario(text: string, source = "scenario"): Scenario {
   const result = scenarioSchema.safeParse(parseYaml(text));

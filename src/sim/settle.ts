@@ -9,8 +9,14 @@ import { readJournal } from "./journal.js";
 import { isAgentAlive } from "./orphans.js";
 import type { AttemptFact } from "./report.js";
 
-/** Tasks that will still do something: `retry_wait` comes back as `queued` by itself. */
-const WORKING_STATES: TaskState[] = ["queued", "running", "retry_wait"];
+/**
+ * Tasks that will still do something by themselves: `retry_wait` comes back as `queued`, a merge
+ * finishes, and a merged task is settled by its post-merge checks or its verify deadline.
+ */
+const WORKING_STATES: TaskState[] = ["queued", "running", "retry_wait", "merging", "merged"];
+
+/** Real ms the whole world must stay still before it counts as settled. */
+const STILL_MS = 150;
 
 /**
  * Waits until no task is queued, running or waiting to retry and no scripted agent from the
@@ -22,19 +28,35 @@ export async function waitUntilSettled(input: {
   journalFile: string;
   deaths: ReadonlyMap<number, number>;
   timeoutMs: number;
+  /** GitHub's side: resolves once no webhook or CI run is in flight. */
+  github: { settled(): Promise<void>; activity(): number };
 }): Promise<boolean> {
   const deadline = Date.now() + input.timeoutMs;
-  for (;;) {
+  const still = async () => {
     const [row] = await input.db
       .select({ working: count() })
       .from(tasks)
       .where(inArray(tasks.state, WORKING_STATES));
-    if ((row?.working ?? 0) === 0) {
-      const journal = await readJournal(input.journalFile);
-      const alive = journal.some(
-        (e) => e.event === "start" && !input.deaths.has(e.pid) && isAgentAlive(e),
-      );
-      if (!alive) return true;
+    if ((row?.working ?? 0) > 0) return false;
+    const journal = await readJournal(input.journalFile);
+    return !journal.some((e) => e.event === "start" && !input.deaths.has(e.pid) && isAgentAlive(e));
+  };
+  for (;;) {
+    // The deadline's timer must not outlive the wait, or it holds the process open.
+    const timeout = new AbortController();
+    await Promise.race([
+      input.github.settled(),
+      delay(Math.max(0, deadline - Date.now()), undefined, { signal: timeout.signal }).catch(
+        () => undefined,
+      ),
+    ]);
+    timeout.abort();
+    if (await still()) {
+      // A runner may be between two steps (a PR recorded, its merge not yet asked for): the
+      // world has settled only if nothing moved on either side for a moment.
+      const before = input.github.activity();
+      await delay(STILL_MS);
+      if (input.github.activity() === before && (await still())) return true;
     }
     if (Date.now() > deadline) return false;
     await delay(50);
@@ -66,15 +88,27 @@ export async function collectAppFacts(db: Db) {
     issue_number: number;
     state: string;
     pr_number: number | null;
+    decision: string | null;
+    flagged_reason: string | null;
   }>(sql`select distinct on (repo_full_name, issue_number)
-           repo_full_name, issue_number, state, pr_number
-         from tasks order by repo_full_name, issue_number, id desc`);
+           repo_full_name, issue_number, state, pr_number, decision, flagged_reason
+         from tasks where kind = 'issue' order by repo_full_name, issue_number, id desc`);
   const latest = new Map(
     taskRows.rows.map((r) => [
       `${r.repo_full_name}#${r.issue_number}`,
-      { state: r.state, prNumber: r.pr_number },
+      {
+        state: r.state,
+        prNumber: r.pr_number,
+        decision: r.decision,
+        flaggedReason: r.flagged_reason,
+      },
     ]),
   );
+  const [paused] = (
+    await db.execute<{ n: string }>(
+      sql`select count(*)::text as n from repo_states where paused_at is not null`,
+    )
+  ).rows;
   const attemptRows = await db.execute<{
     key: string;
     number: number;
@@ -90,6 +124,7 @@ export async function collectAppFacts(db: Db) {
                 (extract(epoch from a.started_at) * 1000)::bigint::text as started_ms,
                 (extract(epoch from a.ended_at) * 1000)::bigint::text as ended_ms
          from attempts a join tasks t on t.id = a.task_id
+         where t.kind = 'issue'
          order by t.id, a.number`);
   const attempts = new Map<string, AttemptFact[]>();
   for (const r of attemptRows.rows) {
@@ -106,6 +141,17 @@ export async function collectAppFacts(db: Db) {
     });
     attempts.set(r.key, list);
   }
+  const followUpRows = await db.execute<{ key: string; at_ms: string }>(
+    sql`select t.repo_full_name || '#' || t.issue_number as key,
+               (extract(epoch from e.at) * 1000)::bigint::text as at_ms
+        from events e join tasks t on t.id = e.task_id
+        where t.kind = 'issue' and e.to_state = 'queued'
+          and e.from_state in ('pr_open', 'needs_review', 'merging')`,
+  );
+  const followUps = new Map<string, number[]>();
+  for (const r of followUpRows.rows) {
+    followUps.set(r.key, [...(followUps.get(r.key) ?? []), Number(r.at_ms)]);
+  }
   const refusedRows = await db.execute<{ repo: string; issue: number }>(
     sql`select data->>'repo' as repo, (data->>'issue')::int as issue from events where kind = 'refused'`,
   );
@@ -115,5 +161,12 @@ export async function collectAppFacts(db: Db) {
       sql`select count(*)::text as n from events where kind = 'adopted'`,
     )
   ).rows;
-  return { tasks: latest, attempts, refused, adopted: Number(adopted?.n ?? 0) };
+  return {
+    tasks: latest,
+    attempts,
+    followUps,
+    refused,
+    adopted: Number(adopted?.n ?? 0),
+    pausedRepos: Number(paused?.n ?? 0),
+  };
 }

@@ -9,8 +9,9 @@ import { createDb } from "../db/client.js";
 import { startEmbeddedPostgres } from "../db/embedded.js";
 import { migrate } from "../db/migrate.js";
 import { startAppServer } from "./app-server.js";
+import { unrevertedBadCommits } from "./bad-commits.js";
 import { diffFiles, listBranches } from "./emulator/git.js";
-import { type Emulator, startEmulator } from "./emulator/index.js";
+import { type Emulator, type PullSummary, startEmulator } from "./emulator/index.js";
 import type { IdlePeriod } from "./idle.js";
 import { measureQuiet } from "./idle.js";
 import { readJournal, readJournalSync } from "./journal.js";
@@ -80,6 +81,7 @@ export async function simulate(
     cleanups.push(() => emulator.close());
     const server = await startAppServer({
       db,
+      clock,
       log: log.child({ name: "server" }),
       appId: APP_ID,
       privateKey,
@@ -100,7 +102,7 @@ export async function simulate(
       if (lastResort) process.off("exit", lastResort);
     });
 
-    await createRepos(emulator, scenario);
+    await createRepos(emulator, scenario, clock);
     const runners = new RunnerProcesses({
       db,
       root,
@@ -144,7 +146,16 @@ export async function simulate(
     const settleTimeoutMs =
       options.settleTimeoutMs ?? 60_000 + clock.scale((timeline.at(-1)?.at ?? 0) + 3_600_000);
     const settle = () =>
-      waitUntilSettled({ db, journalFile, deaths: witness.deaths, timeoutMs: settleTimeoutMs });
+      waitUntilSettled({
+        db,
+        journalFile,
+        deaths: witness.deaths,
+        timeoutMs: settleTimeoutMs,
+        github: {
+          settled: () => emulator.settled(),
+          activity: () => emulator.deliveries().length + emulator.stats().total,
+        },
+      });
     const start = Date.now();
     const idle: IdlePeriod[] = [];
     const cancelledAt = new Map<string, number>();
@@ -197,8 +208,11 @@ export async function simulate(
       endedAt,
       tasks: app.tasks,
       attempts: app.attempts,
+      followUps: app.followUps,
       adopted: app.adopted,
       refused: app.refused,
+      pausedRepos: app.pausedRepos,
+      badCommitsOnDefault: await countBadCommits(emulator, scenario),
       cancelledAt,
       outages: runners.outages,
       leaseTtlMs: scenario.runner.leaseTtl,
@@ -242,7 +256,7 @@ function warnOfShortLease(
   }
 }
 
-async function createRepos(emulator: Emulator, scenario: Scenario): Promise<void> {
+async function createRepos(emulator: Emulator, scenario: Scenario, clock: Clock): Promise<void> {
   for (const repo of scenario.repos) {
     await emulator.createRepo({
       slug: repo.slug,
@@ -252,6 +266,18 @@ async function createRepos(emulator: Emulator, scenario: Scenario): Promise<void
     });
   }
   for (const issue of scenario.issues) {
+    if (issue.ci) {
+      // The fleet's branch for the issue is fleet/<n>-<slug>.
+      emulator.setCiRule(
+        issue.repo,
+        { headRef: new RegExp(`^fleet/${issue.number}-`) },
+        {
+          pr: issue.ci.pr,
+          postMerge: issue.ci.postMerge,
+          durationMs: Math.round(clock.scale(issue.ci.duration)),
+        },
+      );
+    }
     await emulator.createIssue({
       repo: issue.repo,
       number: issue.number,
@@ -262,12 +288,26 @@ async function createRepos(emulator: Emulator, scenario: Scenario): Promise<void
   }
 }
 
+/** Default-branch commits whose post-merge checks failed and that are still not reverted. */
+async function countBadCommits(emulator: Emulator, scenario: Scenario): Promise<number> {
+  let total = 0;
+  for (const { slug } of scenario.repos) {
+    const repo = emulator.state.repo(slug);
+    if (!repo) continue;
+    const failed = new Set(
+      emulator.state
+        .checkRuns(slug)
+        .filter((run) => run.conclusion === "failure" && !run.name.startsWith("fleet/"))
+        .map((run) => run.headSha),
+    );
+    total += (await unrevertedBadCommits(repo.gitDir, repo.defaultBranch, failed)).length;
+  }
+  return total;
+}
+
 /** Pulls with their changed files, branches, comments and labels, as the emulator holds them. */
 async function collectGitHubFacts(emulator: Emulator, scenario: Scenario) {
-  const pulls = new Map<
-    string,
-    { number: number; head: string; body: string; files: string[] }[]
-  >();
+  const pulls = new Map<string, Array<PullSummary & { files: string[] }>>();
   const branches = new Map<string, string[]>();
   for (const repo of scenario.repos) {
     const gitDir = emulator.state.repo(repo.slug)?.gitDir;
@@ -281,9 +321,16 @@ async function collectGitHubFacts(emulator: Emulator, scenario: Scenario) {
   }
   const keyed = <T>(read: (repo: string, issue: number) => T) =>
     new Map(scenario.issues.map((i) => [`${i.repo}#${i.number}`, read(i.repo, i.number)]));
+  const fleetIssues = scenario.repos.flatMap(({ slug }) =>
+    emulator.state
+      .issues(slug)
+      .filter((i) => i.user.login === emulator.app.botLogin)
+      .map((i) => ({ repo: slug, number: i.number, title: i.title, state: i.state })),
+  );
   return {
     pulls,
     branches,
+    fleetIssues,
     comments: keyed((repo, issue) => emulator.comments(repo, issue).map((c) => c.body)),
     labels: keyed((repo, issue) => emulator.state.labels(repo, issue)),
   };

@@ -9,7 +9,34 @@ export type TimelineAction =
   | { at: number; kind: "start-runner"; runner: string; index: number }
   | { at: number; kind: "kill-runner"; runner: string; index: number }
   | { at: number; kind: "restart-server"; index: number }
-  | { at: number; kind: "quiet"; durationMs: number; index: number };
+  | { at: number; kind: "quiet"; durationMs: number; index: number }
+  | {
+      at: number;
+      kind: "review";
+      repo: string;
+      issue: number;
+      by: string;
+      state: "approved" | "changes_requested" | "commented";
+      body: string;
+    }
+  | {
+      at: number;
+      kind: "comment";
+      repo: string;
+      issue: number;
+      by: string;
+      body: string;
+      on: "issue" | "pr";
+    }
+  | {
+      at: number;
+      kind: "commit";
+      repo: string;
+      files: Record<string, string | null>;
+      message: string;
+      by: string;
+      index: number;
+    };
 
 /** Flattens the scenario into actions in time order; ties keep file order. */
 export function buildTimeline(scenario: Scenario): TimelineAction[] {
@@ -19,6 +46,12 @@ export function buildTimeline(scenario: Scenario): TimelineAction[] {
       const where = { repo: issue.repo, issue: issue.number, by: label.by, at: label.at };
       if ("name" in label) actions.push({ ...where, kind: "label", name: label.name });
       else actions.push({ ...where, kind: "unlabel", name: label.remove });
+    }
+    for (const review of issue.review) {
+      actions.push({ ...review, kind: "review", repo: issue.repo, issue: issue.number });
+    }
+    for (const comment of issue.comment) {
+      actions.push({ ...comment, kind: "comment", repo: issue.repo, issue: issue.number });
     }
     if (issue.close) {
       actions.push({
@@ -44,6 +77,10 @@ export function buildTimeline(scenario: Scenario): TimelineAction[] {
       actions.push({ at: event.at, kind: "kill-runner", runner: event["kill-runner"], index });
     } else if ("restart-server" in event) {
       actions.push({ at: event.at, kind: "restart-server", index });
+    } else if ("commit" in event) {
+      // Not an issue action: it runs alone, in order, like the runner and server events.
+      const { repo, files, message, by } = event.commit;
+      actions.push({ at: event.at, kind: "commit", repo: repo, files, message, by, index });
     } else {
       actions.push({ at: event.at, kind: "quiet", durationMs: event.quiet, index });
     }

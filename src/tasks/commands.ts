@@ -32,10 +32,8 @@ export interface CommentFacts {
   sender: { login: string; type: string };
 }
 
-/** What the commands need from GitHub: the issue surface plus a reaction on the command. */
-export type CommandGitHub = Pick<IssueGitHub, "roleOf" | "comment" | "removeLabel"> & {
-  react(commentId: number, content: "+1" | "eyes"): Promise<void>;
-};
+/** What the commands need from GitHub. */
+export type CommandGitHub = Pick<IssueGitHub, "roleOf" | "comment" | "removeLabel" | "react">;
 
 export interface CommandDeps {
   db: Db;

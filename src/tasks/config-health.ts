@@ -2,7 +2,11 @@ import type { Logger } from "pino";
 import type { ConfigError } from "../config/fleet-config.js";
 import { checkFleetConfigText, type LocatedConfigError } from "../config/fleet-config-file.js";
 import type { Db } from "../db/client.js";
-import { clearConfigErrors, withConfigErrorState } from "../db/queries/config-errors.js";
+import {
+  clearConfigErrors,
+  hasConfigErrors,
+  withConfigErrorState,
+} from "../db/queries/config-errors.js";
 import {
   CONFIG_CHECK_NAME,
   CONFIG_ERROR_ISSUE_TITLE,
@@ -21,6 +25,8 @@ export interface ConfigHealthGitHub {
   createIssue(title: string, body: string): Promise<number>;
   closeIssue(issueNumber: number): Promise<void>;
   comment(issueNumber: number, body: string): Promise<void>;
+  /** Paths a pull request changes. */
+  changedFiles(prNumber: number): Promise<string[]>;
   createCheckRun(run: {
     name: string;
     headSha: string;
@@ -45,10 +51,10 @@ export async function locateConfigErrors(
 
 /** A PR that changes `.github/fleet.yml` gets a `fleet/config` check run on its head. */
 export async function checkConfigOnPull(
-  gh: Pick<ConfigHealthGitHub, "readFile" | "createCheckRun">,
-  pull: { headSha: string; changedFiles: readonly string[] },
+  gh: Pick<ConfigHealthGitHub, "readFile" | "createCheckRun" | "changedFiles">,
+  pull: { number: number; headSha: string },
 ): Promise<"passed" | "failed" | "not-changed"> {
-  if (!pull.changedFiles.includes(FLEET_CONFIG_PATH)) return "not-changed";
+  if (!(await gh.changedFiles(pull.number)).includes(FLEET_CONFIG_PATH)) return "not-changed";
   const text = await gh.readFile(FLEET_CONFIG_PATH, pull.headSha);
   const check = text === null ? ({ ok: true } as const) : checkFleetConfigText(text);
   const output = configCheckOutput(check.ok ? [] : check.errors, text === null);
@@ -101,6 +107,39 @@ export async function syncConfigHealth(
     }
     const issue = await gh.createIssue(CONFIG_ERROR_ISSUE_TITLE, configErrorIssueBody(errors));
     log.warn({ issue, errors }, "fleet.yml on the default branch is invalid; dispatch stopped");
-    return { next: { issue, errors: [...errors] }, result: { kind: "reported", issue, created: true } };
+    return {
+      next: { issue, errors: [...errors] },
+      result: { kind: "reported", issue, created: true },
+    };
   });
+}
+
+export interface DefaultBranchPush {
+  repo: { fullName: string; installationId: number; defaultBranch: string };
+  /** The pushed ref, `refs/heads/<branch>`. */
+  ref: string;
+  after: string;
+  /** Paths the pushed commits added, changed or removed. */
+  touched: readonly string[];
+}
+
+/**
+ * A push to the default branch that touches fleet.yml (or any push while the repo is reported
+ * broken) checks the file again: a fix closes the configuration error issue and dispatch resumes.
+ */
+export async function onDefaultBranchPush(
+  deps: { db: Db; log: Logger },
+  gh: ConfigHealthGitHub,
+  push: DefaultBranchPush,
+): Promise<ConfigHealthOutcome | "ignored"> {
+  if (push.ref !== `refs/heads/${push.repo.defaultBranch}`) return "ignored";
+  if (
+    !push.touched.includes(FLEET_CONFIG_PATH) &&
+    !(await hasConfigErrors(deps.db, push.repo.fullName))
+  ) {
+    return "ignored";
+  }
+  const text = await gh.readFile(FLEET_CONFIG_PATH, push.after);
+  const check = text === null ? ({ ok: true } as const) : checkFleetConfigText(text);
+  return syncConfigHealth(deps, gh, push.repo, check.ok ? [] : check.errors);
 }

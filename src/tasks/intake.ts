@@ -4,6 +4,7 @@ import type { Db } from "../db/client.js";
 import { cancelActiveTask, enqueueTask, recordDeliveryOnce } from "../db/queries/index.js";
 import { canTrigger } from "../github/permissions.js";
 import type { IssueGitHub } from "../github/types.js";
+import { type ConfigHealthGitHub, locateConfigErrors, syncConfigHealth } from "./config-health.js";
 import { loadFleetConfig } from "./fleet-config-loader.js";
 import type { IssueFacts } from "./issue-facts.js";
 import { configErrorComment, refusalComment } from "./messages.js";
@@ -25,22 +26,29 @@ export async function onIssueLabeled(
   deps: IntakeDeps,
   gh: IssueGitHub,
   facts: IssueFacts,
+  health: ConfigHealthGitHub,
 ): Promise<LabeledOutcome> {
   const log = deps.log.child({ repo: facts.repo.fullName, issue: facts.issue.number });
   const loaded = await loadFleetConfig(gh);
+  const repo = { fullName: facts.repo.fullName, installationId: facts.installationId };
   if (!loaded.ok) {
     // With a broken file we cannot know a custom trigger label; only the default one speaks up.
     if (facts.label !== DEFAULT_FLEET_CONFIG.trigger.label) {
       return { kind: "ignored", reason: "fleet.yml is invalid and the label is not the default" };
     }
+    const located = await locateConfigErrors(health, facts.repo.defaultBranch, loaded.errors);
+    const report = await syncConfigHealth(deps, health, repo, located);
+    const errorIssue = report.kind === "reported" ? report.issue : null;
     const fresh = await recordDeliveryOnce(deps.db, facts.deliveryId, "issues", "labeled", {
       kind: "config_error",
       data: { repo: facts.repo.fullName, issue: facts.issue.number, errors: loaded.errors },
-      effect: () => gh.comment(facts.issue.number, configErrorComment(loaded.errors)),
+      effect: () => gh.comment(facts.issue.number, configErrorComment(loaded.errors, errorIssue)),
     });
     log.warn({ errors: loaded.errors }, "fleet.yml is invalid; nothing dispatched");
     return fresh ? { kind: "config-error" } : { kind: "duplicate-delivery" };
   }
+  // A valid file closes the configuration error issue, if one was open.
+  await syncConfigHealth(deps, health, repo, []);
   const config = loaded.config;
   if (facts.label !== config.trigger.label) {
     log.debug({ label: facts.label }, "not the trigger label; ignored");

@@ -10,9 +10,13 @@ export function refusalComment(login: string, label: string): string {
 @${login}, agent-fleet only dispatches agents for people with write, maintain or admin access to this repository, so the \`${label}\` label was not acted on. Ask a maintainer to add it.`;
 }
 
-export function configErrorComment(errors: readonly ConfigError[]): string {
+export function configErrorComment(
+  errors: readonly ConfigError[],
+  errorIssue: number | null = null,
+): string {
+  const where = errorIssue === null ? "" : ` (tracked in #${errorIssue})`;
   return `${MARKER}
-agent-fleet cannot dispatch an agent: \`.github/fleet.yml\` on the default branch is invalid.
+agent-fleet cannot dispatch an agent: \`.github/fleet.yml\` on the default branch is invalid${where}.
 
 ${formatConfigErrors(errors)}
 

@@ -4,7 +4,7 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
-import { events, tasks } from "../../src/db/schema.js";
+import { events, repoStates, tasks } from "../../src/db/schema.js";
 import { fleetApp } from "../../src/handlers/index.js";
 import { API, strictNock } from "../helpers/github-nock.js";
 import { issuesPayload } from "../helpers/payloads.js";
@@ -33,6 +33,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await db.delete(events);
   await db.delete(tasks);
+  await db.delete(repoStates);
   probot = testProbot();
   await probot.load(fleetApp({ db }));
 });
@@ -54,6 +55,22 @@ function fleetConfig(yaml: string | null) {
       .reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
   }
   return scope;
+}
+
+/** The raw file at the default branch, read for line numbers, and the error issue it opens. */
+function configErrorIssue(yaml: string, ref = "master") {
+  nock(API)
+    .get(`${REPO}${CONFIG_PATH}`)
+    .query({ ref })
+    .reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
+  const opened = { body: "" };
+  nock(API)
+    .post(`${REPO}/issues`, (body: { title: string; body: string }) => {
+      opened.body = body.body;
+      return body.title === "agent-fleet configuration error";
+    })
+    .reply(201, { number: 99 });
+  return opened;
 }
 
 /** Expects one comment on issue 1 and keeps its body for the test to read. */
@@ -173,16 +190,20 @@ describe("issues.labeled", () => {
   it("explains an invalid fleet.yml on the issue and dispatches nothing", async () => {
     installationToken();
     fleetConfig("agent:\n  timeout: soon\n  maxAttempts: 0\n");
+    const opened = configErrorIssue("agent:\n  timeout: soon\n  maxAttempts: 0\n");
     const comment = expectComment();
     await receive("issues", issuesPayload("labeled"));
     expect(comment.body).toContain("`agent.timeout`");
     expect(comment.body).toContain("`agent.maxAttempts`");
+    expect(comment.body).toContain("(tracked in #99)");
+    expect(opened.body).toMatch(/\| `agent.maxAttempts` \| .* \| 3 \|/);
     expect(await activeTasks()).toHaveLength(0);
   });
 
   it("explains unparseable YAML instead of failing the webhook", async () => {
     installationToken();
     fleetConfig("trigger: [unclosed\n");
+    configErrorIssue("trigger: [unclosed\n");
     const comment = expectComment();
     await receive("issues", issuesPayload("labeled"));
     expect(comment.body).toContain("invalid YAML");

@@ -134,6 +134,14 @@ describe("emulator: pushes, CI, statuses and reviews", () => {
     ).toEqual([before, after]);
     const { data } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: number });
     expect(data.head.sha).toBe(after);
+    const push = h.emulator
+      .deliveries()
+      .find((d) => d.event === "push" && d.payload.after === after);
+    expect(push?.payload).toMatchObject({
+      ref: "refs/heads/feature/sync",
+      before,
+      commits: [{ id: after, message: "second", modified: ["a.txt"], added: [], removed: [] }],
+    });
   });
 
   it("follows the CI rule for the head branch: failure output, sequences and pending", async () => {

@@ -31,6 +31,8 @@ const end = (key: string, pid: number, at: number): JournalEntry => ({
   reason: "exit",
 });
 
+const UNMERGED = { merged: false, labels: [] as string[] };
+
 function facts(overrides: Partial<ReportFacts>): ReportFacts {
   return {
     scenario,
@@ -44,6 +46,7 @@ function facts(overrides: Partial<ReportFacts>): ReportFacts {
     endedAt: 1_000,
     tasks: new Map(),
     attempts: new Map(),
+    followUps: new Map(),
     adopted: 0,
     refused: new Set(),
     cancelledAt: new Map(),
@@ -57,6 +60,9 @@ function facts(overrides: Partial<ReportFacts>): ReportFacts {
     idle: [],
     apiCalls: { total: 0, invalid: 0, byRoute: {} },
     webhookStatuses: [],
+    pausedRepos: 0,
+    badCommitsOnDefault: 0,
+    fleetIssues: [],
     ...overrides,
   };
 }
@@ -74,9 +80,14 @@ describe("the simulation report", () => {
           start("a/b#2", 3, 50),
           end("a/b#2", 3, 60),
         ],
-        tasks: new Map([["a/b#1", { state: "pr_open", prNumber: 9 }]]),
+        tasks: new Map([
+          ["a/b#1", { state: "pr_open", prNumber: 9, decision: null, flaggedReason: null }],
+        ]),
         pulls: new Map([
-          ["a/b", [{ number: 9, head: "fleet/1-one", body: "Closes #1\n", files: ["x"] }]],
+          [
+            "a/b",
+            [{ number: 9, head: "fleet/1-one", body: "Closes #1\n", files: ["x"], ...UNMERGED }],
+          ],
         ]),
         refused: new Set(["a/b#3"]),
       }),
@@ -133,6 +144,16 @@ describe("the simulation report", () => {
     );
     expect(report.totals.duplicateDispatches).toBe(1);
     expect(report.anomalies.duplicates.map((d) => d.pid)).toEqual([3]);
+
+    // The same start is no duplicate when the merge policy asked for a fix after the success.
+    const asked = buildReport(
+      facts({
+        journal: [start("a/b#1", 2, 30), end("a/b#1", 2, 40), start("a/b#1", 3, 50)],
+        attempts: new Map([["a/b#1", [attempt(2, "succeeded", 25, 45)]]]),
+        followUps: new Map([["a/b#1", [47]]]),
+      }),
+    );
+    expect(asked.totals.duplicateDispatches).toBe(0);
     expect(report.issues[0]?.attempts).toEqual([
       {
         number: 1,
@@ -229,12 +250,80 @@ describe("the simulation report", () => {
   it("does not mistake a reference to another issue for a closing keyword", () => {
     const report = buildReport(
       facts({
-        tasks: new Map([["a/b#1", { state: "pr_open", prNumber: 9 }]]),
+        tasks: new Map([
+          ["a/b#1", { state: "pr_open", prNumber: 9, decision: null, flaggedReason: null }],
+        ]),
         pulls: new Map([
-          ["a/b", [{ number: 9, head: "fleet/1-one", body: "Closes #12", files: [] }]],
+          ["a/b", [{ number: 9, head: "fleet/1-one", body: "Closes #12", files: [], ...UNMERGED }]],
         ]),
       }),
     );
     expect(report.issues[0]?.pr?.closesIssue).toBe(false);
+  });
+
+  it("reports the merge policy's outcome per issue and in the totals", () => {
+    const report = buildReport(
+      facts({
+        tasks: new Map([
+          ["a/b#1", { state: "verified", prNumber: 9, decision: "mergeable", flaggedReason: null }],
+          [
+            "a/b#2",
+            { state: "reverted", prNumber: 10, decision: "mergeable", flaggedReason: null },
+          ],
+          [
+            "a/b#3",
+            {
+              state: "needs_review",
+              prNumber: 11,
+              decision: "blocked",
+              flaggedReason: "2000 changed lines is above the ceiling of 1000",
+            },
+          ],
+        ]),
+        pulls: new Map([
+          [
+            "a/b",
+            [
+              {
+                number: 9,
+                head: "fleet/1-a",
+                body: "",
+                files: [],
+                merged: true,
+                labels: ["size/XS"],
+              },
+              {
+                number: 10,
+                head: "fleet/2-b",
+                body: "",
+                files: [],
+                merged: true,
+                labels: ["size/S"],
+              },
+              {
+                number: 11,
+                head: "fleet/3-c",
+                body: "",
+                files: [],
+                merged: false,
+                labels: ["size/XXL", "fleet:needs-review"],
+              },
+            ],
+          ],
+        ]),
+        pausedRepos: 1,
+        badCommitsOnDefault: 0,
+      }),
+    );
+    expect(
+      report.issues.slice(0, 3).map((i) => [i.decision, i.sizeLabel, i.merged, i.reverted]),
+    ).toEqual([
+      ["mergeable", "size/XS", true, false],
+      ["mergeable", "size/S", true, true],
+      ["blocked", "size/XXL", false, false],
+    ]);
+    expect(report.issues[2]?.flaggedReason).toMatch(/above the ceiling/);
+    expect(report.totals).toMatchObject({ merged: 2, flagged: 1, reverted: 1, paused: 1 });
+    expect(report.badCommitsOnDefault).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import {
   type ConfigHealthGitHub,
   checkConfigOnPull,
   locateConfigErrors,
+  onDefaultBranchPush,
   syncConfigHealth,
 } from "../../src/tasks/config-health.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -25,7 +26,7 @@ beforeEach(async () => {
 });
 
 /** A repo whose files are a map, recording every issue, comment and check run. */
-function fakeGitHub(files: Record<string, string> = {}) {
+function fakeGitHub(files: Record<string, string> = {}, changed: string[] = []) {
   const said = {
     issues: [] as Array<{ number: number; title: string; body: string; open: boolean }>,
     comments: [] as Array<{ issue: number; body: string }>,
@@ -33,6 +34,7 @@ function fakeGitHub(files: Record<string, string> = {}) {
   };
   const gh: ConfigHealthGitHub = {
     readFile: async (path) => files[path] ?? null,
+    changedFiles: async () => changed,
     createIssue: async (title, body) => {
       const number = 100 + said.issues.length;
       said.issues.push({ number, title, body, open: true });
@@ -52,11 +54,11 @@ const BAD = "agent:\n  timeout: soon\n  colour: blue\n";
 
 describe("the fleet/config check run", () => {
   it("fails with a table of property, problem and line", async () => {
-    const { gh, said } = fakeGitHub({ ".github/fleet.yml": BAD });
-    const result = await checkConfigOnPull(gh, {
-      headSha: "abc",
-      changedFiles: ["src/a.ts", ".github/fleet.yml"],
-    });
+    const { gh, said } = fakeGitHub({ ".github/fleet.yml": BAD }, [
+      "src/a.ts",
+      ".github/fleet.yml",
+    ]);
+    const result = await checkConfigOnPull(gh, { number: 3, headSha: "abc" });
     expect(result).toBe("failed");
     const run = said.checks[0];
     expect(run).toMatchObject({ name: "fleet/config", headSha: "abc", conclusion: "failure" });
@@ -67,22 +69,17 @@ describe("the fleet/config check run", () => {
   });
 
   it("passes a valid file, and a deleted one, and ignores PRs that leave it alone", async () => {
-    const valid = fakeGitHub({ ".github/fleet.yml": "agent:\n  timeout: 20m\n" });
-    expect(
-      await checkConfigOnPull(valid.gh, { headSha: "a", changedFiles: [".github/fleet.yml"] }),
-    ).toBe("passed");
+    const touched = [".github/fleet.yml"];
+    const valid = fakeGitHub({ ".github/fleet.yml": "agent:\n  timeout: 20m\n" }, touched);
+    expect(await checkConfigOnPull(valid.gh, { number: 1, headSha: "a" })).toBe("passed");
     expect(valid.said.checks[0]).toMatchObject({ conclusion: "success" });
 
-    const removed = fakeGitHub({});
-    expect(
-      await checkConfigOnPull(removed.gh, { headSha: "b", changedFiles: [".github/fleet.yml"] }),
-    ).toBe("passed");
+    const removed = fakeGitHub({}, touched);
+    expect(await checkConfigOnPull(removed.gh, { number: 2, headSha: "b" })).toBe("passed");
     expect(removed.said.checks[0]?.title).toMatch(/removed: defaults apply/);
 
-    const untouched = fakeGitHub({ ".github/fleet.yml": BAD });
-    expect(await checkConfigOnPull(untouched.gh, { headSha: "c", changedFiles: ["x"] })).toBe(
-      "not-changed",
-    );
+    const untouched = fakeGitHub({ ".github/fleet.yml": BAD }, ["x"]);
+    expect(await checkConfigOnPull(untouched.gh, { number: 4, headSha: "c" })).toBe("not-changed");
     expect(untouched.said.checks).toEqual([]);
   });
 });
@@ -129,5 +126,26 @@ describe("the configuration error issue", () => {
       { path: "agent.maxAttempts", message: "Too big" },
     ]);
     expect(errors).toEqual([{ path: "agent.maxAttempts", message: "Too big", line: null }]);
+  });
+
+  it("checks again on a push to the default branch, and closes the issue on a fix", async () => {
+    const files: Record<string, string> = { ".github/fleet.yml": BAD };
+    const { gh, said } = fakeGitHub(files);
+    const push = (touched: string[], ref = "refs/heads/main") =>
+      onDefaultBranchPush({ db, log }, gh, {
+        repo: { ...repo, defaultBranch: "main" },
+        ref,
+        after: "f00",
+        touched,
+      });
+    expect(await push(["README.md"])).toBe("ignored");
+    expect(await push([".github/fleet.yml"])).toMatchObject({ kind: "reported", created: true });
+    expect(await push([".github/fleet.yml"], "refs/heads/feature")).toBe("ignored");
+
+    files[".github/fleet.yml"] = "agent:\n  timeout: 20m\n";
+    // Any default-branch push is checked while the repo is reported broken.
+    expect(await push(["src/other.ts"])).toEqual({ kind: "fixed", issue: 100 });
+    expect(said.issues[0]?.open).toBe(false);
+    expect(await push(["src/other.ts"])).toBe("ignored");
   });
 });

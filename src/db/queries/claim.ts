@@ -82,7 +82,8 @@ async function claimOnce(
       where c.state = 'queued' and c.run_after <= now() ${skip}
         and (c.kind = 'revert' or not exists (
           select 1 from repo_states p
-          where p.repo_full_name = c.repo_full_name and p.paused_at is not null))
+          where p.repo_full_name = c.repo_full_name
+            and (p.paused_at is not null or p.config_errors is not null)))
         and (select count(*) from tasks r
              where r.repo_full_name = c.repo_full_name and r.state = 'running')
             < coalesce((c.config->'agent'->>'maxConcurrent')::int, ${cap})

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { LocatedConfigError } from "../../config/fleet-config-file.js";
 import type { Db } from "../client.js";
+import { notifyInTx, TASK_QUEUED } from "../notify.js";
 import { repoStates } from "../schema.js";
 
 export interface ConfigErrorState {
@@ -40,6 +41,14 @@ export async function withConfigErrorState<T>(
   });
 }
 
+export async function hasConfigErrors(db: Db, repoFullName: string): Promise<boolean> {
+  const [row] = await db
+    .select({ errors: repoStates.configErrors })
+    .from(repoStates)
+    .where(eq(repoStates.repoFullName, repoFullName));
+  return (row?.errors ?? null) !== null;
+}
+
 /** Forgets the repo's configuration errors; returns the issue that reported them, if any. */
 export async function clearConfigErrors(db: Db, repoFullName: string): Promise<number | null> {
   const { rows } = await db.execute<{ issue: number | null }>(sql`
@@ -48,5 +57,8 @@ export async function clearConfigErrors(db: Db, repoFullName: string): Promise<n
           where repo_full_name = ${repoFullName} and config_errors is not null for update) old
     where r.repo_full_name = old.repo_full_name
     returning old.config_error_issue as issue`);
+  const cleared = rows.length > 0;
+  // Its queued tasks were passed over while the file was broken: wake the runners.
+  if (cleared) await notifyInTx(db, TASK_QUEUED, repoFullName);
   return rows[0]?.issue ?? null;
 }

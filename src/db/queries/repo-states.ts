@@ -1,5 +1,6 @@
 import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
+import { notifyInTx, TASK_QUEUED } from "../notify.js";
 import { type RepoState, repoStates } from "../schema.js";
 import { inTransaction } from "../transition.js";
 import { recordEvent } from "./events.js";
@@ -73,6 +74,8 @@ export async function resumeRepo(db: DbOrTx, repoFullName: string, by?: string):
       kind: "repo_resumed",
       data: { repo: repoFullName, ...(by ? { by } : {}) },
     });
+    // The repo's queued tasks were passed over while it was paused: wake the runners.
+    await notifyInTx(tx, TASK_QUEUED, repoFullName);
     return true;
   });
 }

@@ -78,6 +78,7 @@ export class Core {
         "check_run",
         "check_suite",
         "status",
+        "push",
       ],
       createdAt,
     };

@@ -268,3 +268,56 @@ export async function logCommits(
   const out = await git(gitDir, args);
   return parseCommits(out).map((info) => remember(gitDir, info));
 }
+
+export interface PushedCommit {
+  sha: string;
+  tree: string;
+  message: string;
+  author: { name: string; email: string; date: string };
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+/** The commits a push brought, oldest first (at most `limit`, as GitHub lists 20). */
+export async function pushedCommits(
+  gitDir: string,
+  before: string | null,
+  after: string,
+  limit = 20,
+): Promise<PushedCommit[]> {
+  const range = before ? [`${before}..${after}`] : ["-1", after];
+  const shas = (await git(gitDir, ["rev-list", "--reverse", ...range])).split("\n").filter(Boolean);
+  const commits: PushedCommit[] = [];
+  for (const sha of shas.slice(-limit)) {
+    const meta = await git(gitDir, ["show", "-s", "--format=%T%x00%an%x00%ae%x00%aI%x00%B", sha]);
+    const [tree = "", name = "", email = "", date = "", ...message] = meta.split("\0");
+    const changes = await git(gitDir, [
+      "diff-tree",
+      "--root",
+      "--no-commit-id",
+      "--no-renames",
+      "--name-status",
+      "-r",
+      "-z",
+      sha,
+    ]);
+    const parts = changes.split("\0").filter(Boolean);
+    const files = { added: [] as string[], removed: [] as string[], modified: [] as string[] };
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const status = parts[i];
+      const path = parts[i + 1] as string;
+      if (status === "A") files.added.push(path);
+      else if (status === "D") files.removed.push(path);
+      else files.modified.push(path);
+    }
+    commits.push({
+      sha,
+      tree,
+      message: message.join("\0").trim(),
+      author: { name, email, date },
+      ...files,
+    });
+  }
+  return commits;
+}

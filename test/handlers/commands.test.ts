@@ -8,7 +8,6 @@ import type { Db } from "../../src/db/client.js";
 import { enqueueTask } from "../../src/db/queries/index.js";
 import { events, tasks } from "../../src/db/schema.js";
 import { fleetApp } from "../../src/handlers/index.js";
-import { isRetryCommand } from "../../src/tasks/retry-command.js";
 import { API, strictNock } from "../helpers/github-nock.js";
 import { commentPayload } from "../helpers/payloads.js";
 import { testProbot } from "../helpers/probot.js";
@@ -70,17 +69,7 @@ function github(role: string, expectComment: RegExp | null, removeLabel = false)
 const receive = (payload: object, id = randomUUID()) =>
   probot.receive({ id, name: "issue_comment", payload } as Parameters<Probot["receive"]>[0]);
 
-describe("/fleet retry", () => {
-  it.each([
-    ["/fleet retry", true],
-    ["  /FLEET retry  \nplease", true],
-    ["/fleet retry now", false],
-    ["please /fleet retry", false],
-    ["/fleetretry", false],
-  ])("recognises %j: %s", (body, expected) => {
-    expect(isRetryCommand(body)).toBe(expected);
-  });
-
+describe("/fleet commands over webhooks", () => {
   it("re-queues a failed task with a fresh attempt budget, once per delivery", async () => {
     const id = await failedTask(3);
     github("write", /asked for a retry/, true);
@@ -98,9 +87,9 @@ describe("/fleet retry", () => {
     expect(requested).toHaveLength(1);
   });
 
-  it("ignores the command from a user without write access", async () => {
+  it("refuses the command from a user without write access, politely", async () => {
     const id = await failedTask();
-    github("read", null);
+    github("read", /only takes `\/fleet` commands from people with write/);
     await receive(commentPayload("/fleet retry"));
     const [task] = await db.select().from(tasks).where(eq(tasks.id, id));
     expect(task?.state).toBe("failed");
@@ -112,9 +101,22 @@ describe("/fleet retry", () => {
     expect(await db.select().from(tasks)).toEqual([]);
   });
 
-  it("makes no GitHub call for ordinary comments or comments on pull requests", async () => {
+  it("makes no GitHub call for ordinary comments", async () => {
     await receive(commentPayload("Looks good to me"));
-    await receive(commentPayload("/fleet retry", { pullRequest: true }));
+    await receive(commentPayload("Please /fleet retry when you can"));
     expect(await db.select().from(events)).toEqual([]);
+  });
+
+  it("acknowledges /fleet cancel with a +1 reaction on the command", async () => {
+    const id = await failedTask();
+    await db.update(tasks).set({ state: "pr_open", prNumber: 7 }).where(eq(tasks.id, id));
+    github("write", /cancelled this task.*#7 stays open/s);
+    const payload = commentPayload("/fleet cancel");
+    nock(API)
+      .post(`${REPO}/issues/comments/${payload.comment.id}/reactions`, { content: "+1" })
+      .reply(201, { id: 1, content: "+1" });
+    await receive(payload);
+    const [task] = await db.select().from(tasks).where(eq(tasks.id, id));
+    expect(task?.state).toBe("cancelled");
   });
 });
