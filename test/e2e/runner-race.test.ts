@@ -41,7 +41,7 @@ describe("two runners racing for 50 issues, one killed (scenarios/runner-race.ym
       expect(lost).toMatchObject({ runner: "b", outcome: "lost" });
       expect(retry).toMatchObject({ runner: "a", outcome: "succeeded" });
       expect(retry?.startedAt).toBeGreaterThanOrEqual(killedAt + LEASE_TTL);
-      expect(issue.outcome).toBe("pr_open");
+      expect(issue.outcome).toBe("verified");
     }
   });
 

@@ -42,7 +42,7 @@ describe("a runner SIGKILLed mid-run and restarted (scenarios/runner-restart.yml
   it("finishes every task with a pull request", () => {
     expect(report.totals.prsOpened).toBe(4);
     for (const issue of report.issues) {
-      expect(issue, brief(report)).toMatchObject({ outcome: "pr_open" });
+      expect(issue, brief(report)).toMatchObject({ outcome: "verified" });
       expect(issue.attempts.map((a) => a.outcome)).toEqual(["succeeded"]);
       expect(issue.pr?.closesIssue).toBe(true);
     }

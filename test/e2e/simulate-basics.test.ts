@@ -43,7 +43,7 @@ describe("fleet simulate examples/scenarios/basics.yml", () => {
 
   it("opens a PR that closes the issue and carries both committed and uncommitted work", () => {
     const fixed = issue("acme/api", 1);
-    expect(fixed.outcome).toBe("pr_open");
+    expect(fixed.outcome).toBe("verified");
     expect(fixed.dispatches).toBe(1);
     expect(fixed.pr).toMatchObject({ branch: "fleet/1-fix-the-readme-title", closesIssue: true });
     expect(fixed.pr?.files).toEqual(["README.md", "src/index.js"]);
@@ -53,7 +53,7 @@ describe("fleet simulate examples/scenarios/basics.yml", () => {
   it("survives redelivery and a double label with a single dispatch", () => {
     expect(issue("acme/api", 1).dispatches).toBe(1);
     const doubled = issue("acme/api", 2);
-    expect(doubled).toMatchObject({ outcome: "pr_open", dispatches: 1 });
+    expect(doubled).toMatchObject({ outcome: "verified", dispatches: 1 });
     expect(doubled.pr?.branch).toBe("fleet/2-add-a-changelog-please");
   });
 
@@ -101,7 +101,7 @@ describe("fleet simulate examples/scenarios/basics.yml", () => {
 
   it("honours a repo's own trigger label and ignores the default one there", () => {
     const custom = issue("acme/web", 2);
-    expect(custom).toMatchObject({ outcome: "pr_open", dispatches: 1 });
+    expect(custom).toMatchObject({ outcome: "verified", dispatches: 1 });
     expect(custom.pr?.files).toEqual(["public/favicon.svg"]);
   });
 

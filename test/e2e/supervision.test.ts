@@ -39,7 +39,7 @@ describe("supervising agents (scenarios/supervision.yml)", () => {
     // on), and well before the wall clock would have stopped it.
     expect(hung.attempts[0]?.runtimeMs).toBeGreaterThanOrEqual(STALL);
     expect(first?.runtimeMs).toBeLessThan(TIMEOUT);
-    expect(hung).toMatchObject({ outcome: "pr_open", dispatches: 2 });
+    expect(hung).toMatchObject({ outcome: "verified", dispatches: 2 });
   });
 
   it("kills a busy agent at its wall-clock timeout, however lively", () => {
@@ -52,7 +52,7 @@ describe("supervising agents (scenarios/supervision.yml)", () => {
     expect(first).toMatchObject({ behavior: "busy", end: "sigterm" });
     expect(busy.attempts[0]?.runtimeMs).toBeGreaterThanOrEqual(TIMEOUT);
     expect(first?.runtimeMs).toBeLessThan(TIMEOUT + 2 * 60_000);
-    expect(busy.outcome).toBe("pr_open");
+    expect(busy.outcome).toBe("verified");
   });
 
   it("escalates to SIGKILL after the grace period when SIGTERM is ignored", () => {
@@ -62,7 +62,7 @@ describe("supervising agents (scenarios/supervision.yml)", () => {
     // It heard the TERM, ignored it, and lived on for the kill grace before the KILL came.
     expect(first?.survivedSigtermMs).toBeGreaterThanOrEqual(KILL_GRACE * 0.9);
     expect(deaf.attempts[0]).toMatchObject({ outcome: "timed_out", signal: "SIGKILL" });
-    expect(deaf.outcome).toBe("pr_open");
+    expect(deaf.outcome).toBe("verified");
   });
 
   it("fails a task after maxAttempts with one summary comment and the failed label", () => {
