@@ -49,6 +49,8 @@ export interface IssueReport {
   decision: string | null;
   sizeLabel: string | null;
   merged: boolean;
+  /** Simulated ms since the timeline began (GitHub's timestamps have whole seconds). */
+  mergedAt: number | null;
   /** Its merge failed post-merge CI and was reverted. */
   reverted: boolean;
   /** Why humans were asked to look, when they were. */
@@ -191,6 +193,7 @@ export interface ReportFacts {
       body: string;
       files: string[];
       merged: boolean;
+      mergedAt: string | null;
       labels: string[];
     }[]
   >;
@@ -257,6 +260,7 @@ export function buildReport(facts: ReportFacts): SimulationReport {
       decision: task?.decision ?? null,
       sizeLabel: pull?.labels.find((l) => l.startsWith("size/")) ?? null,
       merged: pull?.merged ?? false,
+      mergedAt: pull?.mergedAt ? sinceStart(Date.parse(pull.mergedAt)) : null,
       reverted: task?.state === "reverted",
       flaggedReason: task?.flaggedReason ?? null,
       pushedBranches: (facts.branches.get(issue.repo) ?? []).filter((b) =>

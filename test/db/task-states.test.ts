@@ -15,6 +15,7 @@ const allowed: [TaskState, TaskState][] = [
   ["queued", "cancelled"],
   ["queued", "failed"],
   ["running", "pr_open"],
+  ["running", "needs_review"],
   ["running", "no_changes"],
   ["running", "retry_wait"],
   ["running", "queued"],
@@ -26,13 +27,19 @@ const allowed: [TaskState, TaskState][] = [
   ["pr_open", "needs_review"],
   ["pr_open", "merging"],
   ["pr_open", "merged"],
+  ["pr_open", "queued"],
   ["pr_open", "failed"],
   ["pr_open", "cancelled"],
   ["needs_review", "merging"],
+  ["needs_review", "pr_open"],
+  ["needs_review", "merged"],
+  ["needs_review", "queued"],
   ["needs_review", "failed"],
   ["needs_review", "cancelled"],
   ["merging", "merged"],
   ["merging", "needs_review"],
+  ["merging", "pr_open"],
+  ["merging", "queued"],
   ["merging", "failed"],
   ["merging", "cancelled"],
   ["merged", "verified"],
@@ -80,7 +87,14 @@ describe("task state machine", () => {
   });
 
   it("lists the states that lead to a target", () => {
-    expect(statesLeadingTo("queued").sort()).toEqual(["failed", "retry_wait", "running"]);
+    expect(statesLeadingTo("queued").sort()).toEqual([
+      "failed",
+      "merging",
+      "needs_review",
+      "pr_open",
+      "retry_wait",
+      "running",
+    ]);
     expect(statesLeadingTo("running")).toEqual(["queued"]);
     expect(statesLeadingTo("verified")).toEqual(["merged"]);
   });

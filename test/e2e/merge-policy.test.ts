@@ -37,6 +37,10 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
       sizeLabel: "size/L",
       merged: true,
     });
+    // Its checks were green long before the approval at 16m, as #1's merge shows: only the
+    // approval merged it (timestamps are whole seconds, a simulated minute at this speed).
+    expect(app(1).mergedAt).toBeLessThan(15 * 60_000);
+    expect(app(2).mergedAt).toBeGreaterThanOrEqual(15 * 60_000);
   });
 
   it("holds a PR touching .github/workflows for review and does not merge it", () => {

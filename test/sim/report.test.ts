@@ -31,7 +31,7 @@ const end = (key: string, pid: number, at: number): JournalEntry => ({
   reason: "exit",
 });
 
-const UNMERGED = { merged: false, labels: [] as string[] };
+const UNMERGED = { merged: false, mergedAt: null, labels: [] as string[] };
 
 function facts(overrides: Partial<ReportFacts>): ReportFacts {
   return {
@@ -290,6 +290,7 @@ describe("the simulation report", () => {
                 body: "",
                 files: [],
                 merged: true,
+                mergedAt: "1970-01-01T00:00:02Z",
                 labels: ["size/XS"],
               },
               {
@@ -298,6 +299,7 @@ describe("the simulation report", () => {
                 body: "",
                 files: [],
                 merged: true,
+                mergedAt: "1970-01-01T00:00:01Z",
                 labels: ["size/S"],
               },
               {
@@ -306,6 +308,7 @@ describe("the simulation report", () => {
                 body: "",
                 files: [],
                 merged: false,
+                mergedAt: null,
                 labels: ["size/XXL", "fleet:needs-review"],
               },
             ],
@@ -323,6 +326,7 @@ describe("the simulation report", () => {
       ["blocked", "size/XXL", false, false],
     ]);
     expect(report.issues[2]?.flaggedReason).toMatch(/above the ceiling/);
+    expect(report.issues.slice(0, 3).map((i) => i.mergedAt)).toEqual([2000, 1000, null]);
     expect(report.totals).toMatchObject({ merged: 2, flagged: 1, reverted: 1, paused: 1 });
     expect(report.badCommitsOnDefault).toBe(0);
   });
