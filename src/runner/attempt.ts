@@ -16,8 +16,8 @@ import { branchName } from "./branch-name.js";
 import { concludeRunnerError } from "./conclude.js";
 import { followAttempt, type LiveAgent } from "./follow.js";
 import { buildPrompt } from "./prompt.js";
-import { announcePullOpened, openPullOf } from "./pull-settle.js";
-import { mergeOrResolve, rebaseOrResolve } from "./rebase-work.js";
+import { announcePullOpened } from "./pull-settle.js";
+import { checkoutPull, mergeOrResolve, rebaseOrResolve } from "./rebase-work.js";
 import { revertMerge } from "./revert-work.js";
 import { touchLease } from "./supervise.js";
 import { workOf } from "./work-of.js";
@@ -98,22 +98,12 @@ async function prepareFix(
   access: RepoAccess,
   dir: string,
 ): Promise<AgentPlan> {
-  const { task } = ctx;
-  const pull = openPullOf(task);
-  const { baseSha, startSha } = await ctx.workspaces.createWorktree({
-    repoFullName: task.repoFullName,
-    cloneUrl: task.cloneUrl,
-    token: access.token,
-    branch: pull.branch,
-    baseBranch: task.defaultBranch,
-    dir,
-    requireRemoteBranch: true,
-  });
+  const { pull, baseSha, startSha } = await checkoutPull(ctx, access, dir);
   return {
     branch: pull.branch,
     baseSha,
     startSha,
-    work: { kind: "fix", pullNumber: pull.number, context: task.workContext },
+    work: { kind: "fix", pullNumber: pull.number, context: ctx.task.workContext },
   };
 }
 

@@ -4,7 +4,7 @@ import { mayProceed, removeWorktree } from "./attempt-guards.js";
 import { flagPull, type OpenPull, openPullOf, pushToPull } from "./pull-settle.js";
 import { type AgentPlan, type RepoAccess, type Settled, settled } from "./work-plan.js";
 
-interface PullTree {
+export interface PullTree {
   pull: OpenPull;
   /** The default branch's head, fetched just now. */
   baseSha: string;
@@ -12,7 +12,8 @@ interface PullTree {
   startSha: string;
 }
 
-async function checkoutPull(
+/** A worktree on the open PR's own branch, as the remote has it. */
+export async function checkoutPull(
   ctx: AttemptContext,
   access: RepoAccess,
   dir: string,

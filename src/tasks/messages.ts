@@ -52,6 +52,8 @@ const OUTCOME_WORDS: Record<string, string> = {
   succeeded: "succeeded",
   no_changes: "made no changes",
   cancelled: "cancelled",
+  conflict: "stopped on a git conflict",
+  conflict_unresolved: "left the conflict unresolved",
 };
 
 function describeExit(line: AttemptLine): string {
