@@ -45,6 +45,8 @@ export interface IssueReport {
   dispatches: number;
   outcome: string;
   pr: { number: number; branch: string; closesIssue: boolean; files: string[] } | null;
+  /** The check runs on the PR's head by name: their conclusion, or their status while open. */
+  checks: Record<string, string>;
   /** The merge policy's last decision on the PR, and the PR's size label. */
   decision: string | null;
   sizeLabel: string | null;
@@ -195,6 +197,7 @@ export interface ReportFacts {
       merged: boolean;
       mergedAt: string | null;
       labels: string[];
+      checks: Record<string, string>;
     }[]
   >;
   /** Branch names on each remote repo. */
@@ -257,6 +260,7 @@ export function buildReport(facts: ReportFacts): SimulationReport {
             files: pull.files,
           }
         : null,
+      checks: pull?.checks ?? {},
       decision: task?.decision ?? null,
       sizeLabel: pull?.labels.find((l) => l.startsWith("size/")) ?? null,
       merged: pull?.merged ?? false,

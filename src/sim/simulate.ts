@@ -307,14 +307,25 @@ async function countBadCommits(emulator: Emulator, scenario: Scenario): Promise<
 
 /** Pulls with their changed files, branches, comments and labels, as the emulator holds them. */
 async function collectGitHubFacts(emulator: Emulator, scenario: Scenario) {
-  const pulls = new Map<string, Array<PullSummary & { files: string[] }>>();
+  const pulls = new Map<
+    string,
+    Array<PullSummary & { files: string[]; checks: Record<string, string> }>
+  >();
   const branches = new Map<string, string[]>();
   for (const repo of scenario.repos) {
     const gitDir = emulator.state.repo(repo.slug)?.gitDir;
     const withFiles = [];
     for (const pull of emulator.pulls(repo.slug)) {
       const files = gitDir ? await diffFiles(gitDir, pull.base, pull.head) : [];
-      withFiles.push({ ...pull, files: files.map((f) => f.filename).sort() });
+      // The newest run of each name on the head, as GitHub's `filter=latest` shows them.
+      const checks: Record<string, string> = {};
+      for (const run of emulator.state
+        .checkRuns(repo.slug)
+        .filter((r) => r.headSha === pull.headSha)
+        .sort((a, b) => a.id - b.id)) {
+        checks[run.name] = run.conclusion ?? run.status;
+      }
+      withFiles.push({ ...pull, files: files.map((f) => f.filename).sort(), checks });
     }
     pulls.set(repo.slug, withFiles);
     branches.set(repo.slug, gitDir ? [...(await listBranches(gitDir)).keys()] : []);

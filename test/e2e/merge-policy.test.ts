@@ -29,6 +29,7 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
       merged: true,
       flaggedReason: null,
     });
+    expect(app(1).checks).toEqual({ ci: "success", "fleet/policy": "success" });
   });
 
   it("holds a 400-line PR for review, then merges it once a writer approves", () => {
@@ -43,11 +44,16 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
     expect(app(2).mergedAt).toBeGreaterThanOrEqual(15 * 60_000);
   });
 
-  it("holds a PR touching .github/workflows for review and does not merge it", () => {
+  it("holds a PR touching .github/ for review, and checks the fleet.yml it changes", () => {
     expect(app(3), brief(report)).toMatchObject({
       outcome: "needs_review",
       decision: "needs_review",
       merged: false,
+    });
+    expect(app(3).checks).toEqual({
+      ci: "success",
+      "fleet/policy": "action_required",
+      "fleet/config": "failure",
     });
   });
 
@@ -59,6 +65,7 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
       merged: false,
     });
     expect(app(4).flaggedReason).toMatch(/2000 changed lines is above the ceiling of 1000/);
+    expect(app(4).checks["fleet/policy"]).toBe("failure");
   });
 
   it("fixes a red CI with a second agent attempt on the same PR, then merges", () => {

@@ -31,7 +31,9 @@ const end = (key: string, pid: number, at: number): JournalEntry => ({
   reason: "exit",
 });
 
-const UNMERGED = { merged: false, mergedAt: null, labels: [] as string[] };
+type PullFact = NonNullable<ReturnType<ReportFacts["pulls"]["get"]>>[number];
+
+const UNMERGED = { merged: false, mergedAt: null, labels: [] as string[], checks: {} };
 
 function facts(overrides: Partial<ReportFacts>): ReportFacts {
   return {
@@ -280,7 +282,7 @@ describe("the simulation report", () => {
             },
           ],
         ]),
-        pulls: new Map([
+        pulls: new Map<string, PullFact[]>([
           [
             "a/b",
             [
@@ -292,6 +294,7 @@ describe("the simulation report", () => {
                 merged: true,
                 mergedAt: "1970-01-01T00:00:02Z",
                 labels: ["size/XS"],
+                checks: { ci: "success", "fleet/policy": "success" },
               },
               {
                 number: 10,
@@ -301,6 +304,7 @@ describe("the simulation report", () => {
                 merged: true,
                 mergedAt: "1970-01-01T00:00:01Z",
                 labels: ["size/S"],
+                checks: {},
               },
               {
                 number: 11,
@@ -310,6 +314,7 @@ describe("the simulation report", () => {
                 merged: false,
                 mergedAt: null,
                 labels: ["size/XXL", "fleet:needs-review"],
+                checks: { "fleet/policy": "failure" },
               },
             ],
           ],
@@ -327,6 +332,7 @@ describe("the simulation report", () => {
     ]);
     expect(report.issues[2]?.flaggedReason).toMatch(/above the ceiling/);
     expect(report.issues.slice(0, 3).map((i) => i.mergedAt)).toEqual([2000, 1000, null]);
+    expect(report.issues[0]?.checks).toEqual({ ci: "success", "fleet/policy": "success" });
     expect(report.totals).toMatchObject({ merged: 2, flagged: 1, reverted: 1, paused: 1 });
     expect(report.badCommitsOnDefault).toBe(0);
   });
