@@ -101,6 +101,8 @@ export interface SimulationReport {
   badCommitsOnDefault: number;
   /** Issues the fleet opened itself (the "agent-fleet configuration error" issue). */
   fleetIssues: FleetIssue[];
+  /** When repos were paused and resumed, simulated ms since the timeline began. */
+  pauses: Array<{ repo: string; from: number; to: number | null }>;
   /** The longest life of one agent process, in simulated ms. */
   maxAttemptRuntimeMs: number;
   /** Scripted agents still alive when the simulation ended. */
@@ -173,6 +175,8 @@ export interface ReportFacts {
     }
   >;
   pausedRepos: number;
+  /** Each pause of a repo, real epoch ms (to: null while still paused). */
+  pauses: ReadonlyArray<{ repo: string; from: number; to: number | null }>;
   badCommitsOnDefault: number;
   fleetIssues: FleetIssue[];
   /** Every attempt per issue key, oldest first. */
@@ -329,6 +333,11 @@ export function buildReport(facts: ReportFacts): SimulationReport {
     },
     badCommitsOnDefault: facts.badCommitsOnDefault,
     fleetIssues: facts.fleetIssues,
+    pauses: facts.pauses.map((p) => ({
+      repo: p.repo,
+      from: sinceStart(p.from),
+      to: p.to === null ? null : sinceStart(p.to),
+    })),
     maxAttemptRuntimeMs: Math.max(
       0,
       ...lives.map((l) => simulated((l.diedAt ?? facts.endedAt) - l.startedAt)),

@@ -152,6 +152,18 @@ export async function collectAppFacts(db: Db) {
   for (const r of followUpRows.rows) {
     followUps.set(r.key, [...(followUps.get(r.key) ?? []), Number(r.at_ms)]);
   }
+  const pauseRows = await db.execute<{ repo: string; kind: string; at_ms: string }>(
+    sql`select data->>'repo' as repo, kind, (extract(epoch from at) * 1000)::bigint::text as at_ms
+        from events where kind in ('repo_paused', 'repo_resumed') order by id`,
+  );
+  const pauses: Array<{ repo: string; from: number; to: number | null }> = [];
+  for (const r of pauseRows.rows) {
+    if (r.kind === "repo_paused") pauses.push({ repo: r.repo, from: Number(r.at_ms), to: null });
+    else {
+      const open = pauses.findLast((p) => p.repo === r.repo && p.to === null);
+      if (open) open.to = Number(r.at_ms);
+    }
+  }
   const refusedRows = await db.execute<{ repo: string; issue: number }>(
     sql`select data->>'repo' as repo, (data->>'issue')::int as issue from events where kind = 'refused'`,
   );
@@ -168,5 +180,6 @@ export async function collectAppFacts(db: Db) {
     refused,
     adopted: Number(adopted?.n ?? 0),
     pausedRepos: Number(paused?.n ?? 0),
+    pauses,
   };
 }

@@ -212,6 +212,7 @@ export async function simulate(
       adopted: app.adopted,
       refused: app.refused,
       pausedRepos: app.pausedRepos,
+      pauses: app.pauses,
       badCommitsOnDefault: await countBadCommits(emulator, scenario),
       cancelledAt,
       outages: runners.outages,

@@ -75,14 +75,29 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
     expect(fixed.dispatches).toBe(2);
   });
 
+  it("resolves a conflict with a PR merged first on the PR's own branch, then merges", () => {
+    expect(app(6), brief(report)).toMatchObject({ outcome: "verified", merged: true });
+    const late = app(7);
+    expect(late, brief(report)).toMatchObject({ outcome: "verified", merged: true, dispatches: 2 });
+    // The runner's rebase met the conflict; an agent resolved it on the same PR.
+    expect(late.attempts.map((a) => a.outcome)).toEqual(["succeeded", "succeeded"]);
+    expect(late.mergedAt).toBeGreaterThan(app(6).mergedAt ?? Number.POSITIVE_INFINITY);
+  });
+
   it("reverts a merge whose default-branch CI went red, pauses the repo, and resumes", () => {
     const broke = issueOf(report, "acme/ops", 1);
     expect(broke, brief(report)).toMatchObject({ outcome: "reverted", merged: true });
     expect(broke.comments).toBeGreaterThanOrEqual(2);
-    // Labeled while the repo was paused: it waited for `/fleet resume`, then went through.
+    // One pause, from the red build until `/fleet resume` at 32m.
+    const [pause, ...more] = report.pauses;
+    expect(more, brief(report)).toEqual([]);
+    expect(pause?.repo).toBe("acme/ops");
+    expect(pause?.to).toBeGreaterThanOrEqual(32 * 60_000);
+    // Labeled at 22m, while the repo was paused: it waited for the resume, then went through.
+    expect(pause?.from).toBeLessThan(22 * 60_000);
     const queued = issueOf(report, "acme/ops", 2);
     expect(queued).toMatchObject({ outcome: "verified", merged: true });
-    expect(queued.attempts[0]?.startedAt).toBeGreaterThanOrEqual(24 * 60_000);
+    expect(queued.attempts[0]?.startedAt).toBeGreaterThanOrEqual(pause?.to ?? 0);
     expect(report.totals).toMatchObject({ reverted: 1, paused: 0 });
   });
 

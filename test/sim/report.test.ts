@@ -65,6 +65,7 @@ function facts(overrides: Partial<ReportFacts>): ReportFacts {
     pausedRepos: 0,
     badCommitsOnDefault: 0,
     fleetIssues: [],
+    pauses: [],
     ...overrides,
   };
 }
@@ -320,6 +321,7 @@ describe("the simulation report", () => {
           ],
         ]),
         pausedRepos: 1,
+        pauses: [{ repo: "a/b", from: 3000, to: null }],
         badCommitsOnDefault: 0,
       }),
     );
@@ -335,5 +337,6 @@ describe("the simulation report", () => {
     expect(report.issues[0]?.checks).toEqual({ ci: "success", "fleet/policy": "success" });
     expect(report.totals).toMatchObject({ merged: 2, flagged: 1, reverted: 1, paused: 1 });
     expect(report.badCommitsOnDefault).toBe(0);
+    expect(report.pauses).toEqual([{ repo: "a/b", from: 3000, to: null }]);
   });
 });
