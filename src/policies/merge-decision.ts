@@ -84,8 +84,9 @@ export function decideMerge(policy: PolicyConfig, facts: PullFacts): PolicyVerdi
   if (missingChecks.length > 0) {
     return verdict("waiting", `${approved}waiting for ${missingChecks.join(", ")}`);
   }
-  if (required.length === 0) {
+  if (policy.requiredChecks === "all" && required.length === 0) {
     // "all" with nothing reported yet: CI may simply not have started, so do not merge blind.
+    // An explicit empty list is a repo without CI saying so.
     return verdict("waiting", `${approved}no check has reported on the head yet`);
   }
   if (failedChecks.length > 0) {

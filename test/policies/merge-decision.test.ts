@@ -50,6 +50,7 @@ describe("the merge decision: the first rule that applies", () => {
       "waiting",
     ],
     ["no check reported yet", {}, { checks: [] }, "waiting"],
+    ["no checks required, none reported", { requiredChecks: [] }, { checks: [] }, "mergeable"],
     ["a named required check missing", { requiredChecks: ["build"] }, {}, "waiting"],
     [
       "a failed check",
