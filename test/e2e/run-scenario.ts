@@ -7,14 +7,15 @@ import { createTestDatabase } from "../support/db.js";
 
 /**
  * Runs one scenario of test/e2e/scenarios through the simulator, on a fresh database of the
- * test cluster (runners are still their own processes). FLEET_SIM_KEEP=1 keeps its files.
+ * test cluster (runners are still their own processes). FLEET_SIM_KEEP=1 keeps its files;
+ * LOG_LEVEL=warn shows the expected warnings too (a broken fleet.yml, a red build).
  */
 export async function runScenario(name: string, speed?: number): Promise<SimulationReport> {
   const path = fileURLToPath(new URL(`./scenarios/${name}.yml`, import.meta.url));
   const database = await createTestDatabase();
   try {
     return await simulate(await loadScenario(path), {
-      log: createLogger({ level: process.env.LOG_LEVEL ?? "warn", destination: 2 }),
+      log: createLogger({ level: process.env.LOG_LEVEL ?? "error", destination: 2 }),
       databaseUrl: database.url,
       keepFiles: process.env.FLEET_SIM_KEEP === "1",
       ...(speed === undefined ? {} : { speed }),
