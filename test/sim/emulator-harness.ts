@@ -20,6 +20,7 @@ import {
 export interface Received {
   headers: IncomingHttpHeaders;
   event: string;
+  body: string;
   payload: { action?: string; [key: string]: unknown };
   signatureOk: boolean;
 }
@@ -28,6 +29,7 @@ export async function startReceiver(secret: string) {
   const received: Received[] = [];
   const waiters: Array<() => void> = [];
   let held: Array<() => void> | undefined;
+  let status = 200;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -37,11 +39,12 @@ export async function startReceiver(secret: string) {
       received.push({
         headers: req.headers,
         event: String(req.headers["x-github-event"]),
+        body,
         payload: JSON.parse(body),
         signatureOk,
       });
       for (const wake of waiters.splice(0)) wake();
-      const answer = () => res.writeHead(200).end();
+      const answer = () => res.writeHead(status).end();
       if (held) held.push(answer);
       else answer();
     });
@@ -51,6 +54,10 @@ export async function startReceiver(secret: string) {
   return {
     url: `http://127.0.0.1:${port}/api/github/webhooks`,
     received,
+    /** The HTTP status the next deliveries are answered with (a failing app answers 5xx). */
+    answerWith(next: number) {
+      status = next;
+    },
     /** Leaves every delivery unanswered until `release`, as a busy app would. */
     hold() {
       held = [];
@@ -82,7 +89,7 @@ export async function startReceiver(secret: string) {
 }
 
 // Octokit's throttling spaces writes out; that guards GitHub, not these tests.
-const UnthrottledOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+export const UnthrottledOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
   ...options,
   throttle: { ...(options.throttle as object), enabled: false },
   retry: { enabled: false },

@@ -1,10 +1,9 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { verify } from "@octokit/webhooks-methods";
 import { execa } from "execa";
 import { pino } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
@@ -12,65 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, type RepoInfo, startEmulator } from "../../src/sim/emulator/index.js";
 import { checkResponse, matchRoute } from "../../src/sim/emulator/openapi.js";
 import { assertValidWebhook } from "../../src/sim/emulator/webhook-schemas.js";
+import { type Received, startReceiver } from "./emulator-harness.js";
 
 /** Real Octokit (Probot's), real git and real signed HTTP against the emulator on loopback. */
 
 const APP_ID = 4242;
 const SECRET = randomBytes(16).toString("hex");
 const silent = pino({ level: "silent" });
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  payload: { action?: string; [key: string]: unknown };
-  signatureOk: boolean;
-}
-
-/** A stand-in for the app's webhook endpoint that checks signatures and records what came in. */
-async function startReceiver() {
-  const received: Received[] = [];
-  const waiters: Array<() => void> = [];
-  let answer = 200;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const signature = String(req.headers["x-hub-signature-256"] ?? "");
-      const signatureOk = await verify(SECRET, body, signature);
-      received.push({ headers: req.headers, body, payload: JSON.parse(body), signatureOk });
-      for (const wake of waiters.splice(0)) wake();
-      res.writeHead(answer).end();
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/github/webhooks`,
-    received,
-    answerWith(status: number) {
-      answer = status;
-    },
-    /** Resolves with the first recorded webhook matching `match`, waiting for new ones. */
-    async waitFor(match: (r: Received) => boolean, timeoutMs = 10_000): Promise<Received> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = received.find(match);
-        if (hit) return hit;
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error("webhook did not arrive");
-        await new Promise<void>((wake) => {
-          const timer = setTimeout(wake, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            wake();
-          });
-        });
-      }
-    },
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
-}
 
 // Octokit's throttling spaces writes 1 s (comments 3 s) apart; that guards GitHub, not this test.
 // Probot passes its own throttle options per instance, so the override must come last.
@@ -110,7 +57,7 @@ describe("GitHub emulator", () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "emulator-test-"));
-    receiver = await startReceiver();
+    receiver = await startReceiver(SECRET);
     emulator = await startEmulator({
       gitRoot: join(root, "remotes"),
       webhookUrl: receiver.url,
