@@ -71,6 +71,25 @@ program
     log.info("migrations applied");
   });
 
+program
+  .command("status")
+  .description("tasks by state, running agents, runners and their leases, paused repos")
+  .option("--json", "print the status as JSON")
+  .action(async (options: { json?: boolean }) => {
+    const settings = loadSettings();
+    const log = createLogger({ level: settings.logLevel, destination: 2 });
+    const database = await openDatabase(settings, log);
+    try {
+      const { collectStatus, formatStatus } = await import("./status/fleet-status.js");
+      const status = await collectStatus(database.db);
+      process.stdout.write(
+        options.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`,
+      );
+    } finally {
+      await database.close();
+    }
+  });
+
 const config = program.command("config").description("the .github/fleet.yml schema");
 
 config

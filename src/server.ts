@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot } from "probot";
 import type { Clock } from "./config/clock.js";
@@ -49,6 +50,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const server: Server = createServer((req, res) => {
     if (req.url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return;
+    }
+    if (req.url === "/readyz") {
+      // Ready means the database answers: without it no webhook can be taken in safely.
+      options.db.execute(sql`select 1`).then(
+        () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'),
+        () =>
+          res
+            .writeHead(503, { "content-type": "application/json" })
+            .end('{"ok":false,"error":"database unavailable"}'),
+      );
       return;
     }
     Promise.resolve(

@@ -55,6 +55,12 @@ describe("the webhook endpoint", () => {
     expect(await response.json()).toEqual({ ok: true });
   });
 
+  it("is ready while the database answers", async () => {
+    const response = await fetch(`${server.url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
   it("rejects a delivery signed with the wrong secret, and stores nothing", async () => {
     const response = await post(body, {
       "x-github-event": "issues",
@@ -102,5 +108,31 @@ describe("the webhook endpoint", () => {
 
   it("answers 404 for other paths", async () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+});
+
+describe("readiness without a database", () => {
+  it("answers 503 once the database is gone, while health stays 200", async () => {
+    const gone = await createTestDatabase();
+    const lonely = await startWebhookServer({
+      db: gone.db,
+      log: pino({ level: "silent" }),
+      appId: 1,
+      privateKey: TEST_PRIVATE_KEY,
+      webhookSecret: SECRET,
+      webhookPath: "/api/github/webhooks",
+      githubApiUrl: "http://127.0.0.1:9",
+      port: 0,
+      host: "127.0.0.1",
+    });
+    try {
+      await gone.close();
+      const ready = await fetch(`${lonely.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ok: false, error: "database unavailable" });
+      expect((await fetch(`${lonely.url}/healthz`)).status).toBe(200);
+    } finally {
+      await lonely.close();
+    }
   });
 });
