@@ -71,6 +71,8 @@ export class Runner {
   private readonly capacity: number;
   private readonly leaseMs: number;
   private readonly held = new Map<number, Held>();
+  /** PRs just pushed, being judged beside the attempts (see announce). */
+  private readonly announcing = new Set<Promise<void>>();
   private readonly schedule = new WakeSchedule();
   private readonly workspaces: Workspaces;
   private stopping = false;
@@ -137,8 +139,12 @@ export class Runner {
 
   /** Resolves when every attempt this runner holds has finished. */
   async drain(): Promise<void> {
-    while (this.held.size > 0 || this.filling) {
-      await Promise.all([...[...this.held.values()].map((h) => h.done), this.filling]);
+    while (this.held.size > 0 || this.filling || this.announcing.size > 0) {
+      await Promise.all([
+        ...[...this.held.values()].map((h) => h.done),
+        this.filling,
+        ...this.announcing,
+      ]);
     }
   }
 
@@ -153,6 +159,7 @@ export class Runner {
     await this.filling;
     for (const held of this.held.values()) held.release.abort("runner stopping");
     await Promise.allSettled([...this.held.values()].map((h) => h.done));
+    await Promise.allSettled([...this.announcing]);
     const leftRunning = [...this.held.values()].length;
     clearInterval(this.leaseTimer);
     if (leftRunning > 0) {
@@ -276,9 +283,25 @@ export class Runner {
       defaultAgentCommand: this.options.defaultAgentCommand,
       hostEnv: this.options.hostEnv ?? process.env,
       onHeartbeat: (atMs) => this.persistHeartbeat(taskId, atMs),
-      ...(this.options.afterPullOpened ? { afterPullOpened: this.options.afterPullOpened } : {}),
+      ...(this.options.afterPullOpened ? { afterPullOpened: (task) => this.announce(task) } : {}),
     };
     return { ctx, cancel, release };
+  }
+
+  /**
+   * Judging a PR the runner just pushed runs beside the attempt rather than inside it, so the
+   * attempt's slot is free for the next claim at once; stop() and drain() wait for it.
+   */
+  private announce(task: Task): Promise<void> {
+    const hook = this.options.afterPullOpened;
+    if (!hook) return Promise.resolve();
+    const run: Promise<void> = hook(task)
+      .catch((error: unknown) =>
+        this.log.error({ err: error, pr: task.prNumber }, "the after-pull-opened hook failed"),
+      )
+      .finally(() => this.announcing.delete(run));
+    this.announcing.add(run);
+    return Promise.resolve();
   }
 
   private track(
