@@ -88,13 +88,13 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
     const broke = issueOf(report, "acme/ops", 1);
     expect(broke, brief(report)).toMatchObject({ outcome: "reverted", merged: true });
     expect(broke.comments).toBeGreaterThanOrEqual(2);
-    // One pause, from the red build until `/fleet resume` at 32m.
+    // One pause, from the red build until `/fleet resume` at 55m.
     const [pause, ...more] = report.pauses;
     expect(more, brief(report)).toEqual([]);
     expect(pause?.repo).toBe("acme/ops");
-    expect(pause?.to).toBeGreaterThanOrEqual(32 * 60_000);
-    // Labeled at 22m, while the repo was paused: it waited for the resume, then went through.
-    expect(pause?.from).toBeLessThan(22 * 60_000);
+    expect(pause?.to).toBeGreaterThanOrEqual(55 * 60_000);
+    // Labeled at 45m, while the repo was paused: it waited for the resume, then went through.
+    expect(pause?.from).toBeLessThan(45 * 60_000);
     const queued = issueOf(report, "acme/ops", 2);
     expect(queued).toMatchObject({ outcome: "verified", merged: true });
     expect(queued.attempts[0]?.startedAt).toBeGreaterThanOrEqual(pause?.to ?? 0);
