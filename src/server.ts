@@ -7,6 +7,7 @@ import type { Clock } from "./config/clock.js";
 import type { Db } from "./db/client.js";
 import { fleetOctokitClass } from "./github/octokit-class.js";
 import { fleetApp } from "./handlers/index.js";
+import { type HttpRoute, serveRoutes } from "./http/route.js";
 
 export interface WebhookServerOptions {
   db: Db;
@@ -21,6 +22,8 @@ export interface WebhookServerOptions {
   githubThrottle?: boolean;
   port: number;
   host: string | undefined;
+  /** Pages served beside the webhooks: metrics, the dashboard. */
+  routes?: readonly HttpRoute[];
 }
 
 export interface RunningServer {
@@ -63,14 +66,18 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       );
       return;
     }
-    Promise.resolve(
-      middleware(req, res, () => {
-        res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
-      }),
-    ).catch((error: unknown) => {
-      options.log.error({ err: error }, "request failed");
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    serveRoutes(options.routes ?? [], req, res)
+      .then(
+        (answered) =>
+          answered ||
+          middleware(req, res, () => {
+            res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+          }),
+      )
+      .catch((error: unknown) => {
+        options.log.error({ err: error }, "request failed");
+        if (!res.headersSent) res.writeHead(500).end();
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

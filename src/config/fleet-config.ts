@@ -11,7 +11,7 @@ const duration = (fallback: string) => durationSchema.prefault(fallback);
 export const agentSchema = z
   .object({
     adapter: z
-      .enum(["command", "claude-code"])
+      .enum(["command", "claude-code", "codex", "aider"])
       .default("command")
       .describe("Which agent adapter runs the work"),
     command: z
@@ -31,6 +31,11 @@ export const agentSchema = z
     stallTimeout: duration("5m"),
     killGrace: duration("10s"),
     maxAttempts: z.number().int().min(1).max(20).default(3),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe("the agent is stopped once the cost it reports for one attempt passes this"),
     maxConcurrent: z.number().int().min(1).max(100).default(2),
   })
   .strict();
@@ -111,12 +116,47 @@ export const fleetConfigSchema = z
       .strict()
       .prefault({}),
     policy: policySchema.prefault({}),
+    dashboard: z
+      .boolean()
+      .default(true)
+      .describe('keep an "agent-fleet dashboard" issue in the repo, updated as tasks move'),
+    report: z
+      .object({
+        post: z
+          .string()
+          .regex(/^[\w.-]+\/[\w.-]+$/, "a repository as owner/name")
+          .optional()
+          .describe("post the morning report as an issue in this repository"),
+        at: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time of day as HH:MM (UTC)")
+          .default("07:00")
+          .describe("when the report is posted each day, UTC"),
+        window: duration("24h").describe("how far back the posted report looks"),
+        fileIssues: z
+          .boolean()
+          .default(false)
+          .describe("file one issue per new infrastructure failure cause, found by fingerprint"),
+      })
+      .strict()
+      .prefault({}),
+    budget: z
+      .object({
+        dailyUsd: z
+          .number()
+          .positive()
+          .optional()
+          .describe("no new dispatch for the installation once agents spent this today (UTC)"),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
+export type ReportConfig = FleetConfig["report"];
 
 export const DEFAULT_FLEET_CONFIG: FleetConfig = fleetConfigSchema.parse({});
 

@@ -5,6 +5,8 @@ import type { DbOrTx } from "./client.js";
 
 export const TASK_QUEUED = "fleet_task_queued";
 export const TASK_CANCELLED = "fleet_task_cancelled";
+/** JSON `{ id, taskId, repo, kind, to }` for every events row; sent by a trigger (migration 0005). */
+export const TASK_EVENT = "fleet_task_event";
 
 /** Postgres delivers a NOTIFY only when the surrounding transaction commits: call it inside one. */
 export async function notifyInTx(tx: DbOrTx, channel: string, payload: string): Promise<void> {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -124,6 +125,10 @@ export const attempts = pgTable(
     startedAt: tstz("started_at").notNull().defaultNow(),
     endedAt: tstz("ended_at"),
     lastHeartbeatAt: tstz("last_heartbeat_at"),
+    /** What the agent reported of itself (stream-json, codex --json): cost, turns, final text. */
+    costUsd: doublePrecision("cost_usd"),
+    turns: integer("turns"),
+    resultText: text("result_text"),
   },
   (t) => [uniqueIndex("attempts_task_number").on(t.taskId, t.number)],
 );
@@ -151,7 +156,8 @@ export const events = pgTable(
     data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
     at: tstz("at").notNull().defaultNow(),
   },
-  (t) => [index("events_task_id").on(t.taskId)],
+  // The report and the metrics read events by time window.
+  (t) => [index("events_task_id").on(t.taskId), index("events_at").on(t.at)],
 );
 
 export const runners = pgTable("runners", {
@@ -179,7 +185,27 @@ export const repoStates = pgTable("repo_states", {
   configErrorIssue: integer("config_error_issue"),
   configErrors:
     jsonb("config_errors").$type<Array<{ path: string; message: string; line: number | null }>>(),
+  /** The repo's "agent-fleet dashboard" issue and the body last written to it. */
+  dashboardIssue: integer("dashboard_issue"),
+  dashboardBodyHash: text("dashboard_body_hash"),
+  /** When the morning report of this repo was last posted (report.post). */
+  reportPostedAt: tstz("report_posted_at"),
   updatedAt: tstz("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * One row per infrastructure failure cause seen by the report (report.fileIssues): the
+ * fingerprint keeps a recurring cause to the one issue filed for it.
+ */
+export const failureCauses = pgTable("failure_causes", {
+  fingerprint: text("fingerprint").primaryKey(),
+  cause: text("cause").notNull(),
+  /** The repo the issue was filed in, and its number; null until filed. */
+  issueRepo: text("issue_repo"),
+  issueNumber: integer("issue_number"),
+  occurrences: integer("occurrences").notNull().default(0),
+  firstSeenAt: tstz("first_seen_at").notNull().defaultNow(),
+  lastSeenAt: tstz("last_seen_at").notNull().defaultNow(),
 });
 
 export type Task = typeof tasks.$inferSelect;
@@ -188,4 +214,5 @@ export type Attempt = typeof attempts.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type Runner = typeof runners.$inferSelect;
 export type RepoState = typeof repoStates.$inferSelect;
+export type FailureCause = typeof failureCauses.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;

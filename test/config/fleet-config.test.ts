@@ -37,6 +37,9 @@ describe("fleet.yml schema", () => {
         maxFixAttempts: 2,
         postMerge: { timeout: 60 * 60_000 },
       },
+      dashboard: true,
+      report: { at: "07:00", window: 24 * 60 * 60_000, fileIssues: false },
+      budget: {},
     });
     expect(parseFleetConfig(null)).toEqual({ ok: true, config: DEFAULT_FLEET_CONFIG });
   });

@@ -24,7 +24,7 @@ async function journalSize(): Promise<number> {
 }
 
 describe("migrate", () => {
-  it("applied every migration once and creates the six tables", async () => {
+  it("applied every migration once and creates the seven tables", async () => {
     const { db } = database;
     expect(await countRows(db, sql`select 1 from drizzle.__drizzle_migrations`)).toBe(
       await journalSize(),
@@ -35,6 +35,7 @@ describe("migrate", () => {
     expect(rows.map((r) => r.table_name)).toEqual([
       "attempts",
       "events",
+      "failure_causes",
       "repo_states",
       "runners",
       "tasks",
