@@ -11,6 +11,7 @@ CREATE TABLE "failure_causes" (
 ALTER TABLE "attempts" ADD COLUMN "cost_usd" double precision;--> statement-breakpoint
 ALTER TABLE "attempts" ADD COLUMN "turns" integer;--> statement-breakpoint
 ALTER TABLE "attempts" ADD COLUMN "result_text" text;--> statement-breakpoint
+ALTER TABLE "attempts" ADD COLUMN "log_tail" text;--> statement-breakpoint
 ALTER TABLE "repo_states" ADD COLUMN "dashboard_issue" integer;--> statement-breakpoint
 ALTER TABLE "repo_states" ADD COLUMN "dashboard_body_hash" text;--> statement-breakpoint
 ALTER TABLE "repo_states" ADD COLUMN "report_posted_at" timestamp with time zone;--> statement-breakpoint

@@ -129,6 +129,8 @@ export const attempts = pgTable(
     costUsd: doublePrecision("cost_usd"),
     turns: integer("turns"),
     resultText: text("result_text"),
+    /** The redacted last lines of the agent's output, kept for the dashboard. */
+    logTail: text("log_tail"),
   },
   (t) => [uniqueIndex("attempts_task_number").on(t.taskId, t.number)],
 );
