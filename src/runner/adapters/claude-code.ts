@@ -16,6 +16,13 @@ export const claudeCodeAdapter: AgentAdapter = {
   name: "claude-code",
   heartbeat: "stream-json-stdout",
   defaultPassthrough: ["ANTHROPIC_API_KEY"],
+  requires(settings) {
+    const parsed = settingsSchema.safeParse(settings ?? undefined);
+    return {
+      binary: parsed.success ? parsed.data.binary : "claude",
+      install: "Claude Code CLI (`claude`), from Anthropic's npm package @anthropic-ai/claude-code",
+    };
+  },
   launch(ctx) {
     const parsed = settingsSchema.safeParse(ctx.settings ?? undefined);
     if (!parsed.success) {

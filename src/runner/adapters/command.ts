@@ -12,6 +12,13 @@ export const commandAdapter: AgentAdapter = {
   name: "command",
   heartbeat: "files",
   defaultPassthrough: [],
+  requires(settings) {
+    const parsed = settingsSchema.safeParse(settings);
+    return {
+      binary: parsed.success ? (parsed.data.command[0] ?? null) : null,
+      install: "any program, named by agent.command or FLEET_AGENT_COMMAND",
+    };
+  },
   launch(ctx) {
     const parsed = settingsSchema.safeParse(ctx.settings);
     if (!parsed.success) {

@@ -4,7 +4,7 @@ import type { AgentAdapter } from "./types.js";
 
 export type { AgentAdapter, AgentLaunch, AgentLaunchContext } from "./types.js";
 
-const adapters: Record<AgentAdapter["name"], AgentAdapter> = {
+const adapters: Partial<Record<AgentAdapter["name"], AgentAdapter>> = {
   command: commandAdapter,
   "claude-code": claudeCodeAdapter,
 };
@@ -13,5 +13,7 @@ export function getAdapter(name: string): AgentAdapter {
   if (!Object.hasOwn(adapters, name)) {
     throw new Error(`unknown agent adapter "${name}"; known: ${Object.keys(adapters).join(", ")}`);
   }
-  return adapters[name as AgentAdapter["name"]];
+  const adapter = adapters[name as AgentAdapter["name"]];
+  if (!adapter) throw new Error(`agent adapter "${name}" is not available in this build`);
+  return adapter;
 }
