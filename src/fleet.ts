@@ -9,9 +9,14 @@ import { fleetOctokitClass } from "./github/octokit-class.js";
 import { probotDeliveryFactory } from "./github/octokit-github.js";
 import { probotPullGitHubFactory } from "./github/pull-github.js";
 import { fleetApp } from "./handlers/index.js";
+import { startOpsServer } from "./http/ops-server.js";
 import { DeadlineSweeper, pullEvaluator } from "./merge/index.js";
+import { startDashboardIssueUpdater } from "./dashboard-issue/updater.js";
+import { probotDashboardIssueGitHubFactory } from "./github/dashboard-issue-github.js";
+import { metricsRoute } from "./metrics/route.js";
 import { Runner } from "./runner/runner.js";
 import { startWebhookServer } from "./server.js";
+import { dashboardRoutes } from "./web/dashboard.js";
 
 export type FleetMode = "all" | "server" | "runner";
 
@@ -82,6 +87,14 @@ export async function startFleet(
     if (!settings.webhookSecret) throw new Error("WEBHOOK_SECRET is required with APP_ID");
 
     if (mode !== "runner") {
+      const dashboard = dashboardRoutes({
+        db: database.db,
+        databaseUrl: database.url,
+        clock,
+        log: log.child({ name: "dashboard" }),
+        token: settings.dashboardToken,
+      });
+      closers.push(() => dashboard.close());
       const server = await startWebhookServer({
         db: database.db,
         clock,
@@ -94,9 +107,21 @@ export async function startFleet(
         githubThrottle: settings.githubThrottle,
         port: settings.port,
         host: settings.host,
+        routes: [metricsRoute(database.db), dashboard.route],
       });
       fleet.webhookUrl = server.webhookUrl;
       closers.push(() => server.close());
+    }
+    if (mode === "runner") {
+      // No webhook server here: health checks and the scraper still need an HTTP endpoint.
+      const ops = await startOpsServer({
+        db: database.db,
+        log,
+        port: settings.port,
+        host: settings.host,
+        routes: [metricsRoute(database.db)],
+      });
+      if (ops) closers.push(() => ops.close());
     }
     if (mode !== "server") {
       const probot = new Probot({
@@ -128,7 +153,15 @@ export async function startFleet(
       fleet.runner = runner;
       const sweeper = new DeadlineSweeper(policyDeps, pulls);
       sweeper.start();
+      const dashboardIssue = await startDashboardIssueUpdater({
+        db: database.db,
+        databaseUrl: database.url,
+        clock,
+        log,
+        github: probotDashboardIssueGitHubFactory(probot),
+      });
       closers.push(async (drain) => {
+        await dashboardIssue.stop();
         await sweeper.stop();
         if (drain) await runner.drain();
         await runner.stop();

@@ -21,6 +21,9 @@ export const REDACT_PATHS = [
   "env.PRIVATE_KEY",
   "env.WEBHOOK_SECRET",
   "databaseUrl",
+  "dashboardToken",
+  "*.dashboardToken",
+  "env.FLEET_DASHBOARD_TOKEN",
 ];
 
 export function createLogger(

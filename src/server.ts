@@ -1,13 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot } from "probot";
 import type { Clock } from "./config/clock.js";
 import type { Db } from "./db/client.js";
 import { fleetOctokitClass } from "./github/octokit-class.js";
 import { fleetApp } from "./handlers/index.js";
+import { healthRoute } from "./http/health.js";
 import { type HttpRoute, serveRoutes } from "./http/route.js";
+import { webhooksReceived } from "./metrics/registry.js";
 
 export interface WebhookServerOptions {
   db: Db;
@@ -43,6 +44,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     Octokit: fleetOctokitClass({ throttle: options.githubThrottle ?? true }),
     ...(options.githubApiUrl ? { baseUrl: options.githubApiUrl } : {}),
   });
+  probot.onAny((event) => webhooksReceived.inc({ event: event.name }));
   const middleware = await createNodeMiddleware(
     fleetApp({ db: options.db, ...(options.clock ? { clock: options.clock } : {}) }),
     {
@@ -50,23 +52,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       webhooksPath: options.webhookPath,
     },
   );
+  const routes = [healthRoute(options.db), ...(options.routes ?? [])];
   const server: Server = createServer((req, res) => {
-    if (req.url === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-      return;
-    }
-    if (req.url === "/readyz") {
-      // Ready means the database answers: without it no webhook can be taken in safely.
-      options.db.execute(sql`select 1`).then(
-        () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'),
-        () =>
-          res
-            .writeHead(503, { "content-type": "application/json" })
-            .end('{"ok":false,"error":"database unavailable"}'),
-      );
-      return;
-    }
-    serveRoutes(options.routes ?? [], req, res)
+    serveRoutes(routes, req, res)
       .then(
         (answered) =>
           answered ||

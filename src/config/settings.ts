@@ -24,6 +24,12 @@ const envSchema = z.object({
   FLEET_AGENT_COMMAND: z.string().optional(),
   FLEET_CLOCK_SPEED: z.coerce.number().positive().default(1),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  // Empty counts as unset, as `.env.example` leaves it.
+  FLEET_DASHBOARD_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .pipe(z.string().min(16, "use at least 16 random characters").optional()),
 });
 
 export interface Settings {
@@ -45,6 +51,8 @@ export interface Settings {
   logLevel: string;
   /** Divides every configured duration; the simulator replays a night faster with it. */
   clockSpeed?: number;
+  /** Required by the /fleet dashboard when set; without it the dashboard answers loopback only. */
+  dashboardToken?: string | undefined;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -73,6 +81,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     defaultAgentCommand: parseCommand(e.FLEET_AGENT_COMMAND),
     logLevel: e.LOG_LEVEL,
     clockSpeed: e.FLEET_CLOCK_SPEED,
+    dashboardToken: e.FLEET_DASHBOARD_TOKEN,
   };
 }
 

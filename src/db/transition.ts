@@ -1,5 +1,7 @@
 import { and, eq, inArray, is, sql } from "drizzle-orm";
 import { PgTransaction, type PgUpdateSetSource } from "drizzle-orm/pg-core";
+import { transactionWithEffects } from "../metrics/after-commit.js";
+import { observeEvent } from "../metrics/observe-event.js";
 import type { DbOrTx, Tx } from "./client.js";
 import { events, type Task, tasks } from "./schema.js";
 import { canTransition, statesLeadingTo, type TaskState } from "./task-states.js";
@@ -57,19 +59,22 @@ export async function transitionTask(db: DbOrTx, input: TransitionInput): Promis
       )
       .returning();
     if (!task) return null;
-    await tx.insert(events).values({
+    const event = {
       taskId,
       attemptId: input.event?.attemptId,
       kind: input.event?.kind ?? "transition",
       fromState: current.state,
       toState: to,
       data: input.event?.data ?? {},
-    });
+    };
+    await tx.insert(events).values(event);
+    observeEvent(tx, event);
     return task;
   });
 }
 
 /** Joins the caller's transaction instead of opening a savepoint (a round trip each way). */
 export function inTransaction<T>(db: DbOrTx, run: (tx: Tx) => Promise<T>): Promise<T> {
-  return is(db, PgTransaction) ? run(db as Tx) : db.transaction(run);
+  // A transaction of its own runs the after-commit effects (metrics) once it committed.
+  return is(db, PgTransaction) ? run(db as Tx) : transactionWithEffects(db, run);
 }

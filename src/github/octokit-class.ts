@@ -1,4 +1,5 @@
 import { ProbotOctokit } from "probot";
+import { countGitHubRequests } from "../metrics/github-requests.js";
 
 /**
  * The Octokit class the app uses. Probot paces writes to respect GitHub's secondary rate limits
@@ -6,9 +7,11 @@ import { ProbotOctokit } from "probot";
  * pacing off with FLEET_GITHUB_THROTTLE=false.
  */
 export function fleetOctokitClass(options: { throttle: boolean }): typeof ProbotOctokit {
-  if (options.throttle) return ProbotOctokit;
+  // Added last, the metrics hook wraps retries and pacing: it sees each call's final status.
+  const Counted = ProbotOctokit.plugin(countGitHubRequests);
+  if (options.throttle) return Counted;
   // A function default runs last, after Probot merged its own throttle options.
-  return ProbotOctokit.defaults((instance: object) => ({
+  return Counted.defaults((instance: object) => ({
     ...instance,
     throttle: { enabled: false },
   }));

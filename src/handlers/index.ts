@@ -1,5 +1,6 @@
 import type { ApplicationFunction, Context } from "probot";
 import { type Clock, systemClock } from "../config/clock.js";
+import { retryFromCheckbox } from "../dashboard-issue/retry-from-checkbox.js";
 import type { Db } from "../db/client.js";
 import { resumeRepo } from "../db/queries/index.js";
 import { configHealthGitHub } from "../github/config-health-github.js";
@@ -16,6 +17,7 @@ const HANDLED = new Set([
   "issues.labeled",
   "issues.unlabeled",
   "issues.closed",
+  "issues.edited",
   "issue_comment.created",
   "pull_request.opened",
   "pull_request.reopened",
@@ -60,6 +62,17 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
     });
     app.on("issues.closed", async (context) => {
       await onIssueWithdrawn(domain(context), githubFor(context), issueFacts(context), "closed");
+    });
+    app.on("issues.edited", async (context) => {
+      const { payload } = context;
+      await retryFromCheckbox(domain(context), githubFor(context), {
+        deliveryId: context.id,
+        repoFullName: payload.repository.full_name,
+        issueNumber: payload.issue.number,
+        body: payload.issue.body ?? "",
+        previousBody: payload.changes.body?.from ?? null,
+        sender: { login: payload.sender.login, type: payload.sender.type },
+      });
     });
     app.on("issue_comment.created", async (context) => {
       const repo = context.payload.repository.full_name;

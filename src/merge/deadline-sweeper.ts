@@ -1,4 +1,5 @@
 import type { PullGitHubFactory } from "../github/pull-github.js";
+import { deadlineSweeps } from "../metrics/registry.js";
 import type { MergeDeps } from "./context.js";
 import { sweepDeadlines } from "./deadlines.js";
 
@@ -44,11 +45,13 @@ export class DeadlineSweeper {
     let nextDueAt: Date | null = null;
     try {
       const result = await sweepDeadlines(this.deps, this.github);
+      deadlineSweeps.inc({ result: "ok" });
       nextDueAt = result.nextDueAt;
       if (result.flagged.length || result.settled.length) {
         log.info({ flagged: result.flagged, settled: result.settled.length }, "deadlines swept");
       }
     } catch (error) {
+      deadlineSweeps.inc({ result: "error" });
       log.warn({ err: error }, "deadline sweep failed; trying again later");
     }
     const ceiling = clock.scale(MAX_INTERVAL_MS);

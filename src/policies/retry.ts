@@ -8,7 +8,9 @@ export type AttemptOutcome =
   | "lost"
   | "runner_error"
   | "cancelled"
-  | "released";
+  | "released"
+  /** The cost the agent stated passed agent.maxCostUsd; never retried. */
+  | "over_budget";
 
 /**
  * Outcomes worth another attempt: the agent or the infrastructure, not the issue, is the likely

@@ -164,6 +164,10 @@ export async function spawnAgent(opts: {
       String(Math.round(grace)),
     );
   }
+  // The wrapper touches the heartbeat file on each chunk of output the agent writes.
+  const beatArgs = launch.beatOnOutput
+    ? ["--beat-on-output", join(attemptDir, HEARTBEAT_FILE)]
+    : [];
   const fds: number[] = [];
   let child: ChildProcess;
   try {
@@ -172,7 +176,7 @@ export async function spawnAgent(opts: {
     fds.push(openSync(join(attemptDir, STDERR_FILE), "a"));
     child = spawn(
       process.execPath,
-      [WRAPPER_PATH, attemptDir, ...leaseArgs, "--", ...launch.argv],
+      [WRAPPER_PATH, attemptDir, ...leaseArgs, ...beatArgs, "--", ...launch.argv],
       {
         cwd,
         env: { ...env, ...launch.env },

@@ -1,8 +1,9 @@
 // Runs one agent and records how it ended in <attemptDir>/exit.json, so that a runner which is
 // not our parent (it restarted) still learns the outcome. Plain JS: node runs it without tsx.
-// Usage: node agent-wrapper.mjs <attemptDir> [--lease <file> <ttlMs> <graceMs>] -- <program> [args...]
+// Usage: node agent-wrapper.mjs <attemptDir> [--lease <file> <ttlMs> <graceMs>]
+//          [--beat-on-output <file>] -- <program> [args...]
 import { spawn } from "node:child_process";
-import { renameSync, statSync, writeFileSync } from "node:fs";
+import { renameSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 
@@ -13,15 +14,20 @@ if (argv[0] === "--lease") {
   const [, file, ttl, grace] = argv.splice(0, 4);
   lease = { file, ttlMs: Number(ttl), graceMs: Number(grace) };
 }
+let beatFile = null;
+if (argv[0] === "--beat-on-output") {
+  [, beatFile] = argv.splice(0, 2);
+}
 const [separator, program, ...args] = argv;
 if (
   !attemptDir ||
   separator !== "--" ||
   !program ||
-  (lease && !(lease.file && lease.ttlMs > 0 && lease.graceMs >= 0))
+  (lease && !(lease.file && lease.ttlMs > 0 && lease.graceMs >= 0)) ||
+  beatFile === ""
 ) {
   process.stderr.write(
-    "usage: agent-wrapper.mjs <attemptDir> [--lease <file> <ttlMs> <graceMs>] -- <program> [args...]\n",
+    "usage: agent-wrapper.mjs <attemptDir> [--lease <file> <ttlMs> <graceMs>] [--beat-on-output <file>] -- <program> [args...]\n",
   );
   process.exit(2);
 }
@@ -55,13 +61,52 @@ function killGroup(signal) {
   } catch {}
 }
 
-// Same process group as the wrapper (no detached), same stdio files.
-const agent = spawn(program, args, { stdio: "inherit" });
+// Same process group as the wrapper (no detached). The agent writes straight to our stdio files,
+// unless its output is its heartbeat: then it passes through us, and each chunk touches the file.
+const agent = spawn(program, args, {
+  stdio: beatFile ? ["inherit", "pipe", "pipe"] : "inherit",
+});
 agent.on("error", (err) => {
   process.stderr.write(`agent-wrapper: cannot start ${program}: ${err.message}\n`);
   finish(127, null, err.message);
 });
-agent.on("exit", (code, signal) => finish(code, signal, undefined));
+if (beatFile) {
+  relay(agent.stdout, 1);
+  relay(agent.stderr, 2);
+  // Output still in the pipes is copied before the exit is recorded; a background child that
+  // holds a pipe open does not keep us waiting long after the agent itself exited.
+  let ended = null;
+  agent.on("exit", (code, signal) => {
+    ended = { code, signal };
+    setTimeout(() => finish(code, signal, undefined), 2000);
+  });
+  agent.on("close", () => {
+    if (ended) finish(ended.code, ended.signal, undefined);
+  });
+} else {
+  agent.on("exit", (code, signal) => finish(code, signal, undefined));
+}
+
+function relay(stream, fd) {
+  stream.on("data", (chunk) => {
+    try {
+      writeSync(fd, chunk);
+    } catch {}
+    beat();
+  });
+  stream.on("error", () => {});
+}
+
+function beat() {
+  const now = new Date();
+  try {
+    utimesSync(beatFile, now, now);
+  } catch {
+    try {
+      writeFileSync(beatFile, "");
+    } catch {}
+  }
+}
 
 // Dead-man's switch: one timer checks that the runner still renews the lease. Renewals are timed
 // on the monotonic clock when an mtime change is seen, so a wall-clock jump cannot fake one.

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { recordAttemptProcess, recordEvent } from "../db/queries/index.js";
+import { observeAgentStarted } from "../metrics/attempt-metrics.js";
 import { getAdapter } from "./adapters/index.js";
 import { buildAgentEnv, spawnAgent } from "./agent-process.js";
 import type { AttemptContext } from "./attempt-context.js";
@@ -14,6 +15,7 @@ import {
 } from "./attempt-meta.js";
 import { branchName } from "./branch-name.js";
 import { concludeRunnerError } from "./conclude.js";
+import { withinDailyBudget } from "./daily-budget.js";
 import { followAttempt, type LiveAgent } from "./follow.js";
 import { buildPrompt } from "./prompt.js";
 import { announcePullOpened } from "./pull-settle.js";
@@ -44,6 +46,7 @@ export async function startAttempt(ctx: AttemptContext): Promise<void> {
       return;
     }
     if (!(await mayProceed(ctx, worktreeDir))) return;
+    if (!(await withinDailyBudget(ctx, worktreeDir))) return;
     agent = await launchAgent(ctx, plan, attemptDir, worktreeDir);
   } catch (error) {
     await concludeRunnerError(ctx, error, worktreeDir);
@@ -177,6 +180,7 @@ async function launchAgent(
     kind: "agent_started",
     data: { pid: spawned.pid, adapter: adapter.name, runner: attempt.runnerId, work: meta.work },
   });
+  observeAgentStarted(ctx);
   return {
     pid: spawned.pid,
     startTime: spawned.startTime,

@@ -5,10 +5,15 @@ import { dbNowPlus } from "../db/sql-time.js";
 import { redactText } from "../log.js";
 import { type AttemptOutcome, decideRetry } from "../policies/retry.js";
 import { FAILED_LABEL, taskFailedComment } from "../tasks/messages.js";
+import { getAdapter } from "./adapters/index.js";
+import type { AgentSummary } from "./adapters/types.js";
 import type { AgentExit } from "./agent-process.js";
+import { recordAgentReport } from "./agent-report.js";
+import { removeScratch } from "./agent-scratch.js";
 import type { AttemptContext } from "./attempt-context.js";
 import { removeWorktree } from "./attempt-guards.js";
 import { worktreeDirFor } from "./attempt-meta.js";
+import { overBudgetReason } from "./budget-messages.js";
 import { deliverNewPull } from "./deliver-new-pull.js";
 import { deliverFix, deliverResolution, fileList } from "./deliver-pull-update.js";
 import { tailFile } from "./file-tail.js";
@@ -32,6 +37,8 @@ export async function concludeAttempt(
     return;
   }
   let opened: Task | null = null;
+  // Whatever the ending, what the agent reported (and spent) is kept before the task moves on.
+  const summary = await recordAgentReport(ctx, agent);
   try {
     switch (outcome.kind) {
       case "cancelled":
@@ -46,11 +53,28 @@ export async function concludeAttempt(
         ctx.log.warn({ pid: agent.pid, killedWith: outcome.killedWith }, `agent ${outcome.kind}`);
         await failAttempt(ctx, agent, outcome.kind, outcome.exit);
         break;
+      case "over_budget":
+        ctx.log.warn(
+          { pid: agent.pid, killedWith: outcome.killedWith, costUsd: outcome.costUsd },
+          "agent over its cost limit",
+        );
+        await failAttempt(
+          ctx,
+          agent,
+          "over_budget",
+          outcome.exit,
+          // the agent's own final total, which may have grown while it was being stopped
+          overBudgetReason(
+            Math.max(outcome.costUsd, summary.costUsd ?? 0),
+            ctx.config.agent.maxCostUsd ?? 0,
+          ),
+        );
+        break;
       case "exited":
         if (outcome.exit.reason === "lease-expired") {
           // Its own dead-man's switch ended it: this runner lost touch for a whole lease.
           await failAttempt(ctx, agent, "lost", outcome.exit, "the agent's lease expired");
-        } else if (outcome.exit.code === 0) opened = await deliverWork(ctx, agent);
+        } else if (outcome.exit.code === 0) opened = await deliverWork(ctx, agent, summary);
         else await failAttempt(ctx, agent, "crashed", outcome.exit);
         break;
     }
@@ -66,10 +90,19 @@ export async function concludeAttempt(
  * Exit 0: what the agent was started for decides how its work reaches GitHub. Returns the task
  * when it is back in pr_open.
  */
-async function deliverWork(ctx: AttemptContext, agent: LiveAgent): Promise<Task | null> {
+async function deliverWork(
+  ctx: AttemptContext,
+  agent: LiveAgent,
+  summary: AgentSummary,
+): Promise<Task | null> {
+  const removed = await removeScratch(
+    agent.meta.worktreeDir,
+    getAdapter(agent.meta.adapter).scratch,
+  );
+  if (removed.length > 0) ctx.log.debug({ removed }, "removed the agent's scratch files");
   switch (agent.meta.work ?? "implement") {
     case "implement":
-      return deliverNewPull(ctx, agent);
+      return deliverNewPull(ctx, agent, summary);
     case "fix":
       return deliverFix(ctx, agent);
     case "resolve_conflict":

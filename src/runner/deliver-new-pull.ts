@@ -1,6 +1,7 @@
 import { finishAttempt } from "../db/queries/index.js";
 import type { Task } from "../db/schema.js";
 import { noChangesComment, pullRequestOpenedComment } from "../tasks/messages.js";
+import type { AgentSummary } from "./adapters/types.js";
 import type { AttemptContext } from "./attempt-context.js";
 import { stillHeld } from "./attempt-guards.js";
 import type { LiveAgent } from "./follow.js";
@@ -11,7 +12,11 @@ import { pullOpenSet } from "./pull-settle.js";
  * Implement work, exit 0: commit what the agent left, then push and open a PR, or report no
  * changes. Returns the task when it reached pr_open.
  */
-export async function deliverNewPull(ctx: AttemptContext, agent: LiveAgent): Promise<Task | null> {
+export async function deliverNewPull(
+  ctx: AttemptContext,
+  agent: LiveAgent,
+  reported?: AgentSummary,
+): Promise<Task | null> {
   const { task, attempt } = ctx;
   const { meta } = agent;
   if (!(await stillHeld(ctx))) {
@@ -54,6 +59,7 @@ export async function deliverNewPull(ctx: AttemptContext, agent: LiveAgent): Pro
       adapter: meta.adapter,
       requestedBy: task.requestedBy,
       changedFiles,
+      ...(reported ? { reported } : {}),
     }),
   });
   const done = await finishAttempt(ctx.db, {

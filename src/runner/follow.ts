@@ -32,6 +32,7 @@ export async function followAttempt(ctx: AttemptContext, agent: LiveAgent): Prom
     timeoutMs: limits.timeout,
     stallTimeoutMs: limits.stallTimeout,
     killGraceMs: limits.killGrace,
+    ...(limits.maxCostUsd === undefined ? {} : { maxCostUsd: limits.maxCostUsd }),
     clock: ctx.clock,
     cancel: ctx.cancel,
     release: ctx.release,

@@ -1,21 +1,28 @@
 import { closeSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "../config/clock.js";
-import { isHeartbeat, parseStreamJsonLine } from "./adapters/stream-json.js";
+import { codexJsonSignal } from "./adapters/codex-json.js";
+import { fleetEventSignal } from "./adapters/fleet-events.js";
+import type { LineSignal } from "./adapters/read-lines.js";
+import { streamJsonSignal } from "./adapters/stream-json.js";
 import { EVENTS_FILE, HEARTBEAT_FILE, STDOUT_FILE } from "./agent-process.js";
 
 /**
  * Where an adapter's proof of life shows up. Only structured output counts, never terminal text:
  * - "files": the agent touches FLEET_HEARTBEAT_FILE or appends JSON lines to FLEET_EVENTS_FILE;
- * - "stream-json-stdout": each stream-json event the agent prints to stdout.log.
+ * - "stream-json-stdout": each stream-json event the agent prints to stdout.log;
+ * - "codex-json-stdout": each `codex exec --json` event the agent prints to stdout.log.
+ * The same lines may state the run's total cost so far, which the budget is measured against.
  */
-export type HeartbeatSource = "files" | "stream-json-stdout";
+export type HeartbeatSource = "files" | "stream-json-stdout" | "codex-json-stdout";
 
 export interface HeartbeatWatch {
   /** Time of the newest heartbeat seen (file mtime, never later than now), or null for none. */
   lastBeatAt(): number | null;
   /** Heartbeats counted so far: one per touch seen, one per parseable line. */
   beats(): number;
+  /** The latest total cost the agent stated (USD), or null while it stated none. */
+  costUsd(): number | null;
   /** Reads the files now instead of waiting for the shared timer; a deadline check calls it. */
   refresh(): void;
   close(): void;
@@ -27,6 +34,8 @@ export interface WatchHeartbeatsOptions {
   clock: Clock;
   /** Called when the newest heartbeat's time advances (at most once per file per scan). */
   onBeat?: (atMs: number) => void;
+  /** Called when the cost the agent states changes. */
+  onCost?: (usd: number) => void;
   /** Real ms between scans; default min(1 s, the clock-scaled 1 s). */
   pollMs?: number;
 }
@@ -42,16 +51,11 @@ const READ_CHUNK = 1024 * 1024;
  * and inotify would only add a wake-up per stdout line.
  */
 export function watchHeartbeats(opts: WatchHeartbeatsOptions): HeartbeatWatch {
-  const { attemptDir, clock, onBeat } = opts;
-  const readers =
-    opts.source === "files"
-      ? [
-          touchReader(join(attemptDir, HEARTBEAT_FILE)),
-          lineReader(join(attemptDir, EVENTS_FILE), isJson),
-        ]
-      : [lineReader(join(attemptDir, STDOUT_FILE), isStreamEvent)];
+  const { attemptDir, clock, onBeat, onCost } = opts;
+  const readers = readersFor(opts.source, attemptDir);
   let last: number | null = null;
   let count = 0;
+  let cost: number | null = null;
   let closed = false;
 
   const refresh = () => {
@@ -64,6 +68,10 @@ export function watchHeartbeats(opts: WatchHeartbeatsOptions): HeartbeatWatch {
         continue; // e.g. the folder went away; a stall is judged without this file
       }
       if (seen === null) continue;
+      if (seen.costUsd !== null && seen.costUsd !== cost) {
+        cost = seen.costUsd;
+        onCost?.(cost);
+      }
       const at = Math.min(seen.atMs, clock.now()); // a future mtime must not postpone a stall
       count += seen.beats;
       if (last !== null && at <= last) continue;
@@ -76,6 +84,7 @@ export function watchHeartbeats(opts: WatchHeartbeatsOptions): HeartbeatWatch {
   return {
     lastBeatAt: () => last,
     beats: () => count,
+    costUsd: () => cost,
     refresh,
     close() {
       if (closed) return;
@@ -85,7 +94,21 @@ export function watchHeartbeats(opts: WatchHeartbeatsOptions): HeartbeatWatch {
   };
 }
 
-type Reader = () => { atMs: number; beats: number } | null;
+type Reader = () => { atMs: number; beats: number; costUsd: number | null } | null;
+
+function readersFor(source: HeartbeatSource, attemptDir: string): Reader[] {
+  switch (source) {
+    case "files":
+      return [
+        touchReader(join(attemptDir, HEARTBEAT_FILE)),
+        lineReader(join(attemptDir, EVENTS_FILE), fleetEventSignal),
+      ];
+    case "stream-json-stdout":
+      return [lineReader(join(attemptDir, STDOUT_FILE), streamJsonSignal)];
+    case "codex-json-stdout":
+      return [lineReader(join(attemptDir, STDOUT_FILE), codexJsonSignal)];
+  }
+}
 
 /** Each change of mtime is one heartbeat (compared by inequality, so a clock step back counts). */
 function touchReader(path: string): Reader {
@@ -94,7 +117,7 @@ function touchReader(path: string): Reader {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat || stat.mtimeMs === mtime) return null;
     mtime = stat.mtimeMs;
-    return { atMs: stat.mtimeMs, beats: 1 };
+    return { atMs: stat.mtimeMs, beats: 1, costUsd: null };
   };
 }
 
@@ -102,7 +125,7 @@ function touchReader(path: string): Reader {
  * Reads only the bytes appended since the last scan, up to the size just stat'ed, so the
  * file's mtime dates every line read. A partial last line waits for its newline.
  */
-function lineReader(path: string, counts: (line: string) => boolean): Reader {
+function lineReader(path: string, signal: (line: string) => LineSignal | null): Reader {
   let offset = 0;
   let partial: Buffer = Buffer.alloc(0);
   let skipping = false; // inside an over-long line, dropped up to its newline
@@ -116,6 +139,7 @@ function lineReader(path: string, counts: (line: string) => boolean): Reader {
     }
     if (stat.size === offset) return null;
     let beats = 0;
+    let costUsd: number | null = null;
     for (const chunk of readRange(path, offset, stat)) {
       offset += chunk.length;
       let start = 0;
@@ -123,7 +147,11 @@ function lineReader(path: string, counts: (line: string) => boolean): Reader {
         const piece = chunk.subarray(start, nl);
         const line = partial.length > 0 ? Buffer.concat([partial, piece]) : piece;
         partial = Buffer.alloc(0);
-        if (!skipping && counts(line.toString("utf8"))) beats++;
+        const seen = skipping ? null : signal(line.toString("utf8"));
+        if (seen !== null) {
+          beats++;
+          costUsd = seen.costUsd ?? costUsd;
+        }
         skipping = false;
         start = nl + 1;
       }
@@ -135,7 +163,7 @@ function lineReader(path: string, counts: (line: string) => boolean): Reader {
         }
       }
     }
-    return beats > 0 ? { atMs: stat.mtimeMs, beats } : null;
+    return beats > 0 ? { atMs: stat.mtimeMs, beats, costUsd } : null;
   };
 }
 
@@ -157,20 +185,6 @@ function* readRange(path: string, from: number, stat: Stats): Generator<Buffer> 
   } finally {
     closeSync(fd);
   }
-}
-
-function isJson(line: string): boolean {
-  if (line.trim() === "") return false;
-  try {
-    JSON.parse(line);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isStreamEvent(line: string): boolean {
-  return isHeartbeat(parseStreamJsonLine(line));
 }
 
 const sharedTimers = new Map<number, { timer: NodeJS.Timeout; scans: Set<() => void> }>();

@@ -18,6 +18,9 @@ import {
 } from "../db/queries/index.js";
 import type { Attempt, Task } from "../db/schema.js";
 import type { DeliveryGitHubFactory } from "../github/types.js";
+import { observeAttemptEnded } from "../metrics/attempt-metrics.js";
+import { countEvent } from "../metrics/observe-event.js";
+import { runnerClaimQueries, runnerWakeups } from "../metrics/registry.js";
 import { startAttempt } from "./attempt.js";
 import type { AttemptContext } from "./attempt-context.js";
 import { attemptDirFor, leaseFileFor, worktreeDirFor } from "./attempt-meta.js";
@@ -209,6 +212,7 @@ export class Runner {
   private wake(reason: string): void {
     if (this.stopping) return;
     this.wakeups += 1;
+    runnerWakeups.inc({ reason });
     if (this.filling) {
       this.refill = true;
       return;
@@ -229,11 +233,14 @@ export class Runner {
       await requeueDueRetries(this.options.db);
       while (!this.stopping && this.held.size < this.capacity) {
         this.claimQueries += 1;
+        runnerClaimQueries.inc();
         const claim = await claimNextTask(this.options.db, {
           runnerId: this.id,
           leaseMs: this.leaseMs,
         });
         if (!claim) break;
+        // The claim writes its event in SQL of its own: counted here, once it committed.
+        countEvent({ kind: "claimed", fromState: "queued", toState: "running" });
         claimed += 1;
         const context = this.contextFor(claim);
         this.track(claim, context, startAttempt(context.ctx));
@@ -321,6 +328,7 @@ export class Runner {
       .catch((error: unknown) =>
         context.ctx.log.error({ err: error }, "attempt crashed in the runner"),
       )
+      .then(() => observeAttemptEnded(this.options.db, claim.attempt.id))
       .finally(() => {
         // A released agent keeps running for the successor: its lease stays with this runner id.
         // The task may already be held again: the pr_open hook can queue its next work, which

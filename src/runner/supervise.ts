@@ -22,6 +22,8 @@ export type SupervisionOutcome =
   /** It ended by itself: code 0 is a success, anything else the caller classifies as crashed. */
   | { kind: "exited"; exit: AgentExit }
   | { kind: "stalled" | "timed_out" | "cancelled"; exit: AgentExit; killedWith: KillOutcome }
+  /** The cost the agent stated passed agent.maxCostUsd: stopped like a timeout. */
+  | { kind: "over_budget"; exit: AgentExit; killedWith: KillOutcome; costUsd: number }
   /** The runner is shutting down: the agent was left running for a successor to adopt. */
   | { kind: "released" };
 
@@ -41,6 +43,8 @@ export interface SuperviseOptions {
   timeoutMs: number;
   stallTimeoutMs: number;
   killGraceMs: number;
+  /** The agent is stopped once the total cost it states (USD) passes this. */
+  maxCostUsd?: number;
   clock: Clock;
   /** The task was cancelled: kill the agent. */
   cancel: AbortSignal;
@@ -56,7 +60,7 @@ export interface SuperviseOptions {
 
 type Trigger =
   | { kind: "exit"; exit: AgentExit }
-  | { kind: "stalled" | "timed_out" | "cancelled" | "released" };
+  | { kind: "stalled" | "timed_out" | "cancelled" | "released" | "over_budget" };
 
 /** setTimeout's ceiling; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -69,10 +73,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export async function superviseAgent(opts: SuperviseOptions): Promise<SupervisionOutcome> {
   const { pid, startTime, attemptDir, clock, cancel, release, log } = opts;
   const done = new AbortController(); // ends the exit-file watch and the lease renewal
+  // Set once the trigger promise exists; a scan that reads a cost over the limit fires it.
+  let costCheck: (() => void) | undefined;
   const heartbeats = watchHeartbeats({
     attemptDir,
     source: opts.heartbeat,
     clock,
+    onCost: () => costCheck?.(),
     ...(opts.onHeartbeat ? { onBeat: opts.onHeartbeat } : {}),
     ...(opts.heartbeatPollMs !== undefined ? { pollMs: opts.heartbeatPollMs } : {}),
   });
@@ -100,6 +107,10 @@ export async function superviseAgent(opts: SuperviseOptions): Promise<Supervisio
     );
     return last + clock.scale(opts.stallTimeoutMs);
   };
+  const overBudget = () => {
+    const cost = heartbeats.costUsd();
+    return opts.maxCostUsd !== undefined && cost !== null && cost > opts.maxCostUsd;
+  };
 
   let timer: NodeJS.Timeout | undefined;
   const cleanups: (() => void)[] = [];
@@ -116,8 +127,12 @@ export async function superviseAgent(opts: SuperviseOptions): Promise<Supervisio
         signal.addEventListener("abort", onAbort, { once: true });
         cleanups.push(() => signal.removeEventListener("abort", onAbort));
       }
+      costCheck = () => {
+        if (overBudget()) resolve({ kind: "over_budget" });
+      };
       const check = () => {
         heartbeats.refresh(); // judge on the files as they are now, not as last scanned
+        if (overBudget()) return resolve({ kind: "over_budget" });
         const now = clock.now();
         if (now >= timeoutAt) return resolve({ kind: "timed_out" });
         const due = Math.min(timeoutAt, stallAt());
@@ -151,6 +166,9 @@ export async function superviseAgent(opts: SuperviseOptions): Promise<Supervisio
     const killedWith = await killProcessGroup(pid, { graceMs, clock });
     const ended = await exit;
     log?.info({ pid, reason: trigger.kind, killedWith, exit: ended }, "agent stopped");
+    if (trigger.kind === "over_budget") {
+      return { kind: "over_budget", exit: ended, killedWith, costUsd: heartbeats.costUsd() ?? 0 };
+    }
     return { kind: trigger.kind, exit: ended, killedWith };
   } finally {
     clearTimeout(timer);

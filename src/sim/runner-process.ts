@@ -71,6 +71,8 @@ export class RunnerProcesses {
     Object.assign(env, this.options.env, {
       FLEET_RUNNER_ID: id,
       FLEET_DATA_DIR: this.dataDir(id),
+      // Each runner's ops endpoint (/healthz, /metrics) on a port of its own.
+      PORT: "0",
     });
     const out = openSync(this.logFile(id), "a");
     let child: ChildProcess;

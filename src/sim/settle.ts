@@ -30,7 +30,13 @@ export async function waitUntilSettled(input: {
   timeoutMs: number;
   /** GitHub's side: resolves once no webhook or CI run is in flight. */
   github: { settled(): Promise<void>; activity(): number };
+  /**
+   * Real ms the world must stay still; at least STILL_MS. Debounced writers (the dashboard
+   * issue) act this long after the last event, so the stillness must outlast them.
+   */
+  stillMs?: number;
 }): Promise<boolean> {
+  const stillMs = Math.max(STILL_MS, input.stillMs ?? 0);
   const deadline = Date.now() + input.timeoutMs;
   const still = async () => {
     const [row] = await input.db
@@ -55,7 +61,7 @@ export async function waitUntilSettled(input: {
       // A runner may be between two steps (a PR recorded, its merge not yet asked for): the
       // world has settled only if nothing moved on either side for a moment.
       const before = input.github.activity();
-      await delay(STILL_MS);
+      await delay(stillMs);
       if (input.github.activity() === before && (await still())) return true;
     }
     if (Date.now() > deadline) return false;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { type Clock, createClock } from "../config/clock.js";
+import { DASHBOARD_DEBOUNCE_MS } from "../dashboard-issue/updater.js";
 import { createDb } from "../db/client.js";
 import { startEmbeddedPostgres } from "../db/embedded.js";
 import { migrate } from "../db/migrate.js";
@@ -151,6 +152,7 @@ export async function simulate(
         journalFile,
         deaths: witness.deaths,
         timeoutMs: settleTimeoutMs,
+        stillMs: clock.scale(DASHBOARD_DEBOUNCE_MS) + 250,
         github: {
           settled: () => emulator.settled(),
           activity: () => emulator.deliveries().length + emulator.stats().total,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { formatDuration } from "../config/durations.js";
+import { agentSchema, DEFAULT_FLEET_CONFIG } from "../config/fleet-config.js";
 import type { DbOrTx } from "../db/client.js";
 import { TASK_STATES, type TaskState } from "../db/task-states.js";
 
@@ -12,6 +13,8 @@ export interface RunningAttempt {
   ageMs: number;
   /** ms since the agent's last heartbeat; null before the first one. */
   heartbeatAgeMs: number | null;
+  /** The attempt's wall-clock limit (`agent.timeout` of the task's fleet.yml snapshot), in ms. */
+  timeoutMs: number;
 }
 
 export interface RunnerLease {
@@ -51,10 +54,12 @@ export async function collectStatus(db: DbOrTx): Promise<FleetStatus> {
     runner: string;
     age_ms: number;
     heartbeat_age_ms: number | null;
+    timeout: unknown;
   }>(sql`select t.id::int as task_id, t.repo_full_name as repo, t.issue_number as issue,
                 a.number as attempt, a.runner_id as runner,
                 (extract(epoch from now() - a.started_at) * 1000)::int as age_ms,
-                (extract(epoch from now() - a.last_heartbeat_at) * 1000)::int as heartbeat_age_ms
+                (extract(epoch from now() - a.last_heartbeat_at) * 1000)::int as heartbeat_age_ms,
+                t.config->'agent'->'timeout' as timeout
          from attempts a join tasks t on t.id = a.task_id
          where a.state = 'running' order by a.started_at`);
 
@@ -92,6 +97,7 @@ export async function collectStatus(db: DbOrTx): Promise<FleetStatus> {
       runner: r.runner,
       ageMs: r.age_ms,
       heartbeatAgeMs: r.heartbeat_age_ms,
+      timeoutMs: agentTimeoutMs(r.timeout),
     })),
     runners: runners.rows.map((r) => ({
       id: r.id,
@@ -108,6 +114,12 @@ export async function collectStatus(db: DbOrTx): Promise<FleetStatus> {
       .filter((r) => r.broken)
       .map((r) => ({ repo: r.repo, issue: r.issue })),
   };
+}
+
+/** The snapshot's timeout as the runner reads it: ms, a duration text, or the default. */
+function agentTimeoutMs(value: unknown): number {
+  const parsed = agentSchema.shape.timeout.safeParse(value ?? undefined);
+  return parsed.success ? parsed.data : DEFAULT_FLEET_CONFIG.agent.timeout;
 }
 
 function table(headers: string[], rows: string[][]): string {

@@ -54,6 +54,7 @@ const OUTCOME_WORDS: Record<string, string> = {
   cancelled: "cancelled",
   conflict: "stopped on a git conflict",
   conflict_unresolved: "left the conflict unresolved",
+  over_budget: "went over its cost limit (agent.maxCostUsd), stopped",
 };
 
 function describeExit(line: AttemptLine): string {

@@ -91,7 +91,7 @@ describe("claude-code adapter", () => {
 
 describe("getAdapter", () => {
   it("refuses unknown adapters, including prototype names", () => {
-    expect(() => getAdapter("codex")).toThrow(/unknown agent adapter "codex"/);
+    expect(() => getAdapter("gemini")).toThrow(/unknown agent adapter "gemini"/);
     expect(() => getAdapter("toString")).toThrow(/unknown agent adapter/);
   });
 });

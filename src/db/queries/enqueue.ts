@@ -1,3 +1,5 @@
+import { transactionWithEffects } from "../../metrics/after-commit.js";
+import { observeEvent } from "../../metrics/observe-event.js";
 import type { DbOrTx } from "../client.js";
 import { notifyInTx, TASK_QUEUED } from "../notify.js";
 import { activeStatePredicate, events, type Task, tasks } from "../schema.js";
@@ -36,7 +38,7 @@ class SlotFreedMeanwhile extends Error {}
 export async function enqueueTask(db: DbOrTx, input: EnqueueInput): Promise<EnqueueResult> {
   for (let tries = 1; ; tries++) {
     try {
-      return await db.transaction((tx) => enqueueOnce(tx, input));
+      return await transactionWithEffects(db, (tx) => enqueueOnce(tx, input));
     } catch (err) {
       if (!(err instanceof SlotFreedMeanwhile) || tries >= 5) throw err;
     }
@@ -79,12 +81,14 @@ async function enqueueOnce(tx: DbOrTx, input: EnqueueInput): Promise<EnqueueResu
     .returning();
 
   if (created) {
-    await tx.insert(events).values({
+    const event = {
       taskId: created.id,
       kind: "enqueued",
-      toState: "queued",
+      toState: "queued" as const,
       data: { requestedBy: input.requestedBy, deliveryId: input.deliveryId },
-    });
+    };
+    await tx.insert(events).values(event);
+    observeEvent(tx, event);
     await notifyInTx(tx, TASK_QUEUED, String(created.id));
     return { task: created, created: true, duplicateDelivery: false };
   }

@@ -1,3 +1,4 @@
+import { observeEvent } from "../../metrics/observe-event.js";
 import type { DbOrTx } from "../client.js";
 import { type Event, events } from "../schema.js";
 
@@ -16,5 +17,6 @@ export async function recordEvent(
     })
     .returning();
   if (!event) throw new Error("insert into events returned no row");
+  observeEvent(db, event);
   return event;
 }

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, min, sql } from "drizzle-orm";
+import { observeEvent } from "../../metrics/observe-event.js";
 import type { DbOrTx } from "../client.js";
 import { notifyInTx, TASK_CANCELLED, TASK_QUEUED } from "../notify.js";
 import { attempts, type Event, events, type Task, type TaskWork, tasks } from "../schema.js";
@@ -170,12 +171,14 @@ export async function insertRevertTask(
       })
       .returning();
     if (!created) throw new Error("insert into tasks returned no row");
-    await tx.insert(events).values({
+    const event = {
       taskId: created.id,
       kind: "enqueued",
-      toState: "queued",
+      toState: "queued" as const,
       data: { revertOf: original.id, revertSha: input.revertSha },
-    });
+    };
+    await tx.insert(events).values(event);
+    observeEvent(tx, event);
     await notifyInTx(tx, TASK_QUEUED, String(created.id));
     return { task: created, created: true };
   });

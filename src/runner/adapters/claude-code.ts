@@ -1,4 +1,8 @@
+import { join } from "node:path";
 import { z } from "zod";
+import { STDOUT_FILE } from "../agent-process.js";
+import { NOTHING_REPORTED, readLines } from "./read-lines.js";
+import { summarizeStreamJson } from "./stream-json.js";
 import type { AgentAdapter } from "./types.js";
 
 const settingsSchema = z
@@ -11,11 +15,29 @@ const settingsSchema = z
   })
   .default({ binary: "claude" });
 
-/** Claude Code in print mode; stream-json gives one event per step, which is the heartbeat. */
+/**
+ * Claude Code in print mode (`claude -p --output-format stream-json --verbose`, the prompt on
+ * stdin). Needs the `claude` binary on the runner's PATH (or `binary`). stream-json gives one
+ * event per step, which is the heartbeat; its final `result` line carries the cost, the turn
+ * count and the final message. stdout is that JSON, so the log tail reads stderr.
+ */
 export const claudeCodeAdapter: AgentAdapter = {
   name: "claude-code",
   heartbeat: "stream-json-stdout",
   defaultPassthrough: ["ANTHROPIC_API_KEY"],
+  textOutput: ["stderr.log"],
+  async summarize(attemptDir) {
+    try {
+      const run = summarizeStreamJson(await readLines(join(attemptDir, STDOUT_FILE)));
+      return {
+        costUsd: run.costUsd,
+        turns: run.events > 0 ? run.turns : null,
+        result: run.result,
+      };
+    } catch {
+      return NOTHING_REPORTED;
+    }
+  },
   requires(settings) {
     const parsed = settingsSchema.safeParse(settings ?? undefined);
     return {

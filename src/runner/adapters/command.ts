@@ -1,4 +1,8 @@
+import { join } from "node:path";
 import { z } from "zod";
+import { EVENTS_FILE } from "../agent-process.js";
+import { summarizeFleetEvents } from "./fleet-events.js";
+import { NOTHING_REPORTED, readLines } from "./read-lines.js";
 import type { AgentAdapter, AgentLaunchContext } from "./types.js";
 
 const settingsSchema = z.object({
@@ -7,11 +11,26 @@ const settingsSchema = z.object({
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 
-/** Runs any program; placeholders are substituted per argv element, never through a shell. */
+/**
+ * Runs any program named by agent.command (or the runner's FLEET_AGENT_COMMAND); placeholders
+ * are substituted per argv element, never through a shell. It proves it is alive by touching
+ * $FLEET_HEARTBEAT_FILE or appending JSON lines to $FLEET_EVENTS_FILE, and may report on its run
+ * there (see fleet-events.ts): `{"type":"cost","usd":0.42}` is its total cost so far, which
+ * agent.maxCostUsd and budget.dailyUsd hold it to; `{"type":"result","text":"…","turns":3}` is
+ * its final message for the pull request.
+ */
 export const commandAdapter: AgentAdapter = {
   name: "command",
   heartbeat: "files",
   defaultPassthrough: [],
+  textOutput: ["stdout.log", "stderr.log"],
+  async summarize(attemptDir) {
+    try {
+      return summarizeFleetEvents(await readLines(join(attemptDir, EVENTS_FILE)));
+    } catch {
+      return NOTHING_REPORTED;
+    }
+  },
   requires(settings) {
     const parsed = settingsSchema.safeParse(settings);
     return {

@@ -1,12 +1,21 @@
+import { aiderAdapter } from "./aider.js";
 import { claudeCodeAdapter } from "./claude-code.js";
+import { codexAdapter } from "./codex.js";
 import { commandAdapter } from "./command.js";
 import type { AgentAdapter } from "./types.js";
 
-export type { AgentAdapter, AgentLaunch, AgentLaunchContext } from "./types.js";
+export type {
+  AgentAdapter,
+  AgentLaunch,
+  AgentLaunchContext,
+  AgentSummary,
+} from "./types.js";
 
 const adapters: Partial<Record<AgentAdapter["name"], AgentAdapter>> = {
   command: commandAdapter,
   "claude-code": claudeCodeAdapter,
+  codex: codexAdapter,
+  aider: aiderAdapter,
 };
 
 export function getAdapter(name: string): AgentAdapter {

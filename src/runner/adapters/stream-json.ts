@@ -1,3 +1,5 @@
+import type { LineSignal } from "./read-lines.js";
+
 /**
  * Claude Code's `--output-format stream-json` prints one JSON object per line. Each parsed
  * line proves the agent is alive; the final `result` line says how the run ended. Anything
@@ -166,4 +168,11 @@ function str(value: unknown): string | null {
 
 function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** For the heartbeat scan: every event is a beat; the result line also states the total cost. */
+export function streamJsonSignal(line: string): LineSignal | null {
+  const event = parseStreamJsonLine(line);
+  if (!isHeartbeat(event)) return null;
+  return { costUsd: event.type === "result" ? event.costUsd : null };
 }
