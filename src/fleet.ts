@@ -2,18 +2,20 @@ import type { Logger } from "pino";
 import { Probot, run as runProbotSetup } from "probot";
 import { createClock } from "./config/clock.js";
 import type { Settings } from "./config/settings.js";
+import { startDashboardIssueUpdater } from "./dashboard-issue/updater.js";
 import { createDb, type Db } from "./db/client.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
 import { migrate } from "./db/migrate.js";
+import { probotDashboardIssueGitHubFactory } from "./github/dashboard-issue-github.js";
 import { fleetOctokitClass } from "./github/octokit-class.js";
 import { probotDeliveryFactory } from "./github/octokit-github.js";
 import { probotPullGitHubFactory } from "./github/pull-github.js";
+import { probotReportGitHub } from "./github/report-github.js";
 import { fleetApp } from "./handlers/index.js";
 import { startOpsServer } from "./http/ops-server.js";
 import { DeadlineSweeper, pullEvaluator } from "./merge/index.js";
-import { startDashboardIssueUpdater } from "./dashboard-issue/updater.js";
-import { probotDashboardIssueGitHubFactory } from "./github/dashboard-issue-github.js";
 import { metricsRoute } from "./metrics/route.js";
+import { startReportScheduler } from "./report/scheduler.js";
 import { Runner } from "./runner/runner.js";
 import { startWebhookServer } from "./server.js";
 import { dashboardRoutes } from "./web/dashboard.js";
@@ -160,7 +162,14 @@ export async function startFleet(
         log,
         github: probotDashboardIssueGitHubFactory(probot),
       });
+      const reports = startReportScheduler({
+        db: database.db,
+        clock,
+        log: log.child({ name: "report" }),
+        github: probotReportGitHub(probot),
+      });
       closers.push(async (drain) => {
+        await reports.stop();
         await dashboardIssue.stop();
         await sweeper.stop();
         if (drain) await runner.drain();

@@ -103,14 +103,21 @@ describe("the merge policy end to end (scenarios/merge-policy.yml)", () => {
 
   it("reports a broken fleet.yml in one issue, closes it when fixed, and dispatches then", () => {
     const broken = issueOf(report, "acme/broken", 1);
-    expect(report.fleetIssues).toEqual([
-      {
-        repo: "acme/broken",
-        number: 2,
-        title: "agent-fleet configuration error",
-        state: "closed",
-      },
-    ]);
+    expect(report.fleetIssues.filter((i) => i.title === "agent-fleet configuration error")).toEqual(
+      [
+        {
+          repo: "acme/broken",
+          number: 2,
+          title: "agent-fleet configuration error",
+          state: "closed",
+        },
+      ],
+    );
+    // Every repo the fleet worked in also got its one, still open, dashboard issue.
+    const dashboards = report.fleetIssues.filter((i) => i.title === "agent-fleet dashboard");
+    expect(dashboards.map((d) => d.state)).toEqual(dashboards.map(() => "open"));
+    expect(new Set(dashboards.map((d) => d.repo)).size).toBe(dashboards.length);
+    expect(dashboards.map((d) => d.repo)).toContain("acme/broken");
     // One comment pointing at the configuration error, one for the PR.
     expect(broken.comments, brief(report)).toBeGreaterThanOrEqual(2);
     expect(broken).toMatchObject({ outcome: "verified", merged: true, dispatches: 1 });
