@@ -78,13 +78,45 @@ program
   .action(async (options: { json?: boolean }) => {
     const settings = loadSettings();
     const log = createLogger({ level: settings.logLevel, destination: 2 });
-    const database = await openDatabase(settings, log);
+    const database = await openDatabase(settings, log, { share: true });
     try {
       const { collectStatus, formatStatus } = await import("./status/fleet-status.js");
       const status = await collectStatus(database.db);
       process.stdout.write(
         options.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`,
       );
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command("report")
+  .description("the morning report: wake-ups, dispatches, merges, failures by cause, cost")
+  .option("--since <duration>", "how far back to look, like 12h or 30m", "12h")
+  .option("--markdown", "print the report as markdown")
+  .option("--json", "print the report as JSON")
+  .action(async (options: { since: string; markdown?: boolean; json?: boolean }) => {
+    const { parseDuration } = await import("./config/durations.js");
+    const sinceMs = parseDuration(options.since);
+    const settings = loadSettings();
+    const log = createLogger({ level: settings.logLevel, destination: 2 });
+    const database = await openDatabase(settings, log, { share: true });
+    try {
+      const { collectReport } = await import("./report/collect.js");
+      const { formatReportMarkdown, formatReportText } = await import("./report/format.js");
+      const { systemClock } = await import("./config/clock.js");
+      const to = new Date(systemClock.now());
+      const report = await collectReport(database.db, {
+        from: new Date(to.getTime() - sinceMs),
+        to,
+      });
+      const text = options.json
+        ? JSON.stringify(report, null, 2)
+        : options.markdown
+          ? formatReportMarkdown(report).trimEnd()
+          : formatReportText(report);
+      process.stdout.write(`${text}\n`);
     } finally {
       await database.close();
     }
@@ -118,6 +150,14 @@ config
     process.exitCode = 1;
   });
 
+config
+  .command("docs")
+  .description("print the fleet.yml reference as markdown (committed as docs/fleet-yml.md)")
+  .action(async () => {
+    const { fleetConfigMarkdown } = await import("./config/fleet-config-docs.js");
+    process.stdout.write(fleetConfigMarkdown());
+  });
+
 program
   .command("simulate")
   .description("run a scenario against the GitHub emulator on a fresh embedded database")
@@ -127,6 +167,51 @@ program
   .action(async (scenarioPath: string, options: { json?: boolean; speed?: number }) => {
     const { runSimulationCommand } = await import("./sim/simulate-command.js");
     process.exitCode = await runSimulationCommand(scenarioPath, options);
+  });
+
+const levers = [
+  ["retry", "<owner/repo#n>", "queue the issue's failed task again with a fresh attempt budget"],
+  [
+    "cancel",
+    "<owner/repo#n>",
+    "cancel the issue's task; a running agent is stopped, an open PR stays open",
+  ],
+  ["resume", "<owner/repo>", "resume a repository paused by a red default branch"],
+] as const;
+for (const [lever, target, description] of levers) {
+  program
+    .command(lever)
+    .description(`${description} (as the /fleet ${lever} comment does)`)
+    .argument(
+      target,
+      lever === "resume" ? "the repository" : "the issue, or the PR the fleet opened",
+    )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done, 1 the lever does not apply, 2 a malformed reference.\n",
+    )
+    .action(async (ref: string) => {
+      const { runLeverCommand } = await import("./cli/levers-command.js");
+      process.exitCode = await runLeverCommand(lever, ref);
+    });
+}
+
+program
+  .command("doctor")
+  .description(
+    "check this host: database, migrations, GitHub App, webhook secret, agents, disk, git",
+  )
+  .option("--json", "print the checks as JSON")
+  .option("--config <fleet.yml>", "a repository's fleet.yml: its agent adapter becomes required")
+  .option(
+    "--min-free-gib <n>",
+    "warn below this much free disk for FLEET_DATA_DIR (default 5)",
+    positiveNumber,
+  )
+  .addHelpText("after", "\nExit code 1 when a required check fails; warnings do not fail.\n")
+  .action(async (options: { json?: boolean; config?: string; minFreeGib?: number }) => {
+    const { runDoctorCommand } = await import("./cli/doctor-command.js");
+    process.exitCode = await runDoctorCommand(options);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -4,7 +4,7 @@ import { createClock } from "./config/clock.js";
 import type { Settings } from "./config/settings.js";
 import { startDashboardIssueUpdater } from "./dashboard-issue/updater.js";
 import { createDb, type Db } from "./db/client.js";
-import { startEmbeddedPostgres } from "./db/embedded.js";
+import { runningEmbeddedUrl, startEmbeddedPostgres } from "./db/embedded.js";
 import { migrate } from "./db/migrate.js";
 import { probotDashboardIssueGitHubFactory } from "./github/dashboard-issue-github.js";
 import { fleetOctokitClass } from "./github/octokit-class.js";
@@ -30,10 +30,18 @@ export interface RunningFleet {
   stop(options?: { drain?: boolean }): Promise<void>;
 }
 
-/** Opens the database (embedded when no DATABASE_URL) and applies migrations. */
-export async function openDatabase(settings: Settings, log: Logger) {
+/**
+ * Opens the database (embedded when no DATABASE_URL) and applies migrations. With `share`, an
+ * embedded server a running fleet already holds is used as it is, never restarted.
+ */
+export async function openDatabase(
+  settings: Settings,
+  log: Logger,
+  options: { share?: boolean } = {},
+) {
   let stopEmbedded: (() => Promise<void>) | undefined;
   let url = settings.databaseUrl;
+  if (!url && options.share) url = await runningEmbeddedUrl(settings.pgDir);
   if (!url) {
     log.info({ dir: settings.pgDir }, "no DATABASE_URL; starting embedded PostgreSQL");
     const embedded = await startEmbeddedPostgres({ dataDir: settings.pgDir, log });

@@ -278,6 +278,36 @@ async function clearLeftoverPostmaster(
   await rm(pidFile, { force: true });
 }
 
+/**
+ * The URL of an embedded server another process already runs on `dataDir`, or undefined.
+ * Operator commands (`fleet status`, `report`, the levers) use it so that they share the
+ * database of a running `fleet start` instead of restarting it under that process.
+ */
+export async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> {
+  const resolved = path.resolve(dataDir);
+  const pid = readPostmasterPid(resolved);
+  if (pid === undefined || !(await isPostgresAlive(pid))) return undefined;
+  let port: number;
+  try {
+    // postmaster.pid: pid, data dir, start time, port, ...
+    port = Number(readFileSync(path.join(resolved, "postmaster.pid"), "utf8").split("\n")[3]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(port) || port <= 0) return undefined;
+  const url = urlFor(port, DATABASE);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Line 1 of postmaster.pid, read synchronously so that the exit hook can use it. */
 function readPostmasterPid(dataDir: string): number | undefined {
   try {

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "../../src/db/embedded.js";
+import { runningEmbeddedUrl, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { hydrateEmbeddedPostgresSymlinks } from "../../src/db/embedded-symlinks.js";
 
 const dirs: string[] = [];
@@ -66,6 +66,22 @@ describe("startEmbeddedPostgres", () => {
       await Promise.all([second.stop(), second.stop()]);
     }
     expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
+  });
+
+  it("lets an operator command share a running server instead of restarting it", async () => {
+    const dataDir = join(await tempDir("fleet-embedded-share-"), "pg");
+    expect(await runningEmbeddedUrl(dataDir)).toBeUndefined();
+    const running = await startEmbeddedPostgres({ dataDir });
+    try {
+      const pidBefore = postmasterPid(dataDir);
+      const shared = await runningEmbeddedUrl(dataDir);
+      expect(shared).toBe(running.url);
+      expect(await query<{ one: number }>(shared ?? "", "select 1 as one")).toEqual([{ one: 1 }]);
+      expect(postmasterPid(dataDir)).toBe(pidBefore);
+    } finally {
+      await running.stop();
+    }
+    expect(await runningEmbeddedUrl(dataDir)).toBeUndefined();
   });
 
   it("runs the postmaster in its own session, out of reach of terminal signals", async () => {
