@@ -21,22 +21,41 @@ export const agentSchema = z
       .describe(
         "argv template for the command adapter: {promptFile} {issueNumber} {workdir} {repoFullName}",
       ),
-    model: z.string().optional(),
-    maxTurns: z.number().int().positive().optional(),
+    model: z.string().optional().describe("the model the agent uses, where its adapter takes one"),
+    maxTurns: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("the most turns an agent may take, where its adapter takes a limit"),
     env: z
       .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name"))
       .default([])
       .describe("names of runner environment variables passed through to the agent"),
-    timeout: duration("30m"),
-    stallTimeout: duration("5m"),
-    killGrace: duration("10s"),
-    maxAttempts: z.number().int().min(1).max(20).default(3),
+    timeout: duration("30m").describe("wall-clock limit of one attempt"),
+    stallTimeout: duration("5m").describe("an agent with no heartbeat for this long is stopped"),
+    killGrace: duration("10s").describe(
+      "time between SIGTERM and SIGKILL when an agent is stopped",
+    ),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(3)
+      .describe("attempts per task before it fails and the issue is told"),
     maxCostUsd: z
       .number()
       .positive()
       .optional()
       .describe("the agent is stopped once the cost it reports for one attempt passes this"),
-    maxConcurrent: z.number().int().min(1).max(100).default(2),
+    maxConcurrent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(2)
+      .describe("agents running at once for this repository, across all runners"),
   })
   .strict();
 
@@ -59,26 +78,45 @@ export const policySchema = z
       .default(DEFAULT_SIZE_IGNORE)
       .describe("globs left out of the size"),
     maxLines: z.number().int().positive().default(1000).describe("above this, the PR is blocked"),
-    maxFiles: z.number().int().positive().default(50),
+    maxFiles: z
+      .number()
+      .int()
+      .positive()
+      .default(50)
+      .describe("above this many changed files, the PR is blocked"),
     review: z
       .object({
         lines: z.number().int().positive().default(300).describe("above this, a human reviews"),
-        files: z.number().int().positive().default(15),
+        files: z
+          .number()
+          .int()
+          .positive()
+          .default(15)
+          .describe("above this many changed files, a human reviews"),
       })
       .strict()
       .prefault({}),
-    protectedPaths: z.array(z.string().min(1)).default(DEFAULT_PROTECTED_PATHS),
+    protectedPaths: z
+      .array(z.string().min(1))
+      .default(DEFAULT_PROTECTED_PATHS)
+      .describe("globs a human must review whenever a PR touches them"),
     codeownersProtected: z
       .boolean()
       .default(false)
       .describe("also treat every path CODEOWNERS assigns as protected"),
-    reviewers: z.array(z.string().min(1)).default([]),
+    reviewers: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("users (or org/team) asked to review PRs that need a human"),
     requiredChecks: z
       .union([z.literal("all"), z.array(z.string().min(1))])
       .default("all")
       .describe("check names that must pass, or all checks and statuses on the head"),
-    autoMerge: z.boolean().default(true),
-    mergeMethod: z.enum(["squash", "merge", "rebase"]).default("squash"),
+    autoMerge: z.boolean().default(true).describe("merge PRs the policy finds mergeable"),
+    mergeMethod: z
+      .enum(["squash", "merge", "rebase"])
+      .default("squash")
+      .describe("how the fleet merges"),
     checksTimeout: duration("2h").describe("required checks still pending after this are flagged"),
     maxFixAttempts: z
       .number()
@@ -106,13 +144,21 @@ export const fleetConfigSchema = z
       .describe("inherit from another repo's fleet.yml, e.g. `.github` or `org/repo:path.yml`"),
     trigger: z
       .object({
-        label: z.string().min(1).max(50).default("agent-ready"),
+        label: z
+          .string()
+          .min(1)
+          .max(50)
+          .default("agent-ready")
+          .describe("the issue label that dispatches an agent"),
       })
       .strict()
       .prefault({}),
     agent: agentSchema.prefault({}),
     retry: z
-      .object({ initial: duration("10s"), max: duration("5m") })
+      .object({
+        initial: duration("10s").describe("wait before the first retry; doubles each time"),
+        max: duration("5m").describe("the longest wait between retries"),
+      })
       .strict()
       .prefault({}),
     policy: policySchema.prefault({}),

@@ -1,3 +1,4 @@
+import { runningEmbeddedUrl } from "../../db/embedded.js";
 import { checkAgents } from "./agents.js";
 import { checkDatabase } from "./database.js";
 import { checkDisk } from "./disk.js";
@@ -28,8 +29,11 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
     });
   }
 
+  // Without DATABASE_URL, the embedded server a running fleet holds is checked as it is.
+  const url =
+    settings?.databaseUrl ?? (settings ? await runningEmbeddedUrl(settings.pgDir) : undefined);
   if (!settings) results.push(needsSettings("database"), needsSettings("migrations"));
-  else if (!settings.databaseUrl) {
+  else if (!url) {
     results.push(
       {
         name: "database",
@@ -39,7 +43,6 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
       { name: "migrations", status: "skip", detail: "applied when the fleet starts" },
     );
   } else {
-    const url = settings.databaseUrl;
     results.push(
       ...(await around("checking the database", () => checkDatabase(url, input.migrationsFolder))),
     );
