@@ -1,3 +1,4 @@
+import { textTable } from "../cli/text-table.js";
 import { formatDuration } from "../config/durations.js";
 import type { AttemptRef, BudgetStop, MorningReport, PolicyEvent, WorkCounters } from "./types.js";
 
@@ -12,7 +13,7 @@ export function formatReportText(report: MorningReport): string {
   out.push("wake-ups and work (per runner process, since its start)");
   out.push(
     w.runners.length
-      ? table(
+      ? textTable(
           ["runner", "host", "state", "since", "wake-ups", "claim queries", "claims", "idle share"],
           [
             ...w.runners.map((r) => [r.id, r.hostname, r.state, time(r.startedAt), ...counts(r)]),
@@ -29,7 +30,7 @@ export function formatReportText(report: MorningReport): string {
   );
   if (d.perIssue.length) {
     out.push(
-      table(
+      textTable(
         ["issue", "dispatches", "outcomes"],
         d.perIssue
           .slice(0, MAX_ROWS)
@@ -66,7 +67,7 @@ export function formatReportText(report: MorningReport): string {
 
   out.push("attempt run time per hour (UTC)");
   out.push(
-    table(
+    textTable(
       ["hour", "busy", "agents on average"],
       report.busyByHour.map((h) => [
         h.hour.slice(11, 16),
@@ -311,16 +312,6 @@ function time(iso: string): string {
 
 function plural(n: number): string {
   return n === 1 ? "" : "s";
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n");
 }
 
 function mdTable(headers: string[], rows: string[][]): string {

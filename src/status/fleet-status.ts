@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { textTable } from "../cli/text-table.js";
 import { formatDuration } from "../config/durations.js";
 import { agentSchema, DEFAULT_FLEET_CONFIG } from "../config/fleet-config.js";
 import type { DbOrTx } from "../db/client.js";
@@ -122,23 +123,13 @@ function agentTimeoutMs(value: unknown): number {
   return parsed.success ? parsed.data : DEFAULT_FLEET_CONFIG.agent.timeout;
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n");
-}
-
 /** The status as plain-text tables for a terminal. */
 export function formatStatus(status: FleetStatus): string {
   const states = TASK_STATES.filter((s) => status.tasksByState[s] > 0);
   const sections = [
     "tasks",
     states.length
-      ? table(
+      ? textTable(
           ["state", "count"],
           states.map((s) => [s, String(status.tasksByState[s])]),
         )
@@ -146,7 +137,7 @@ export function formatStatus(status: FleetStatus): string {
     "",
     "running agents",
     status.running.length
-      ? table(
+      ? textTable(
           ["task", "issue", "attempt", "runner", "age", "last heartbeat"],
           status.running.map((r) => [
             String(r.taskId),
@@ -161,7 +152,7 @@ export function formatStatus(status: FleetStatus): string {
     "",
     "runners",
     status.runners.length
-      ? table(
+      ? textTable(
           ["runner", "host", "pid", "capacity", "state", "lease"],
           status.runners.map((r) => [
             r.id,
@@ -180,7 +171,7 @@ export function formatStatus(status: FleetStatus): string {
     sections.push(
       "",
       "paused repos",
-      table(
+      textTable(
         ["repo", "paused for", "reason"],
         status.pausedRepos.map((p) => [p.repo, formatDuration(p.sinceMs), p.reason ?? ""]),
       ),
@@ -190,7 +181,7 @@ export function formatStatus(status: FleetStatus): string {
     sections.push(
       "",
       "repos with an invalid fleet.yml (nothing dispatched)",
-      table(
+      textTable(
         ["repo", "issue"],
         status.brokenConfigs.map((b) => [b.repo, b.issue === null ? "" : `#${b.issue}`]),
       ),

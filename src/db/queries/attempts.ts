@@ -16,6 +16,21 @@ export interface FinishAttemptInput {
   eventData?: Record<string, unknown>;
 }
 
+/** The attempt row a lease holder may end: its own, still running, under the same lease. */
+export function isRunningAttempt(input: { attemptId: number; taskId: number; leaseToken: string }) {
+  return and(
+    eq(attempts.id, input.attemptId),
+    eq(attempts.taskId, input.taskId),
+    eq(attempts.leaseToken, input.leaseToken),
+    eq(attempts.state, "running"),
+  );
+}
+
+/** The task matched the lease but the attempt did not: a caller bug. Throwing rolls back. */
+export function notTheRunningAttempt(input: { attemptId: number; taskId: number }): Error {
+  return new Error(`attempt ${input.attemptId} is not the running attempt of task ${input.taskId}`);
+}
+
 /**
  * Ends an attempt and moves its task on, fenced by the lease token and `running`: a runner whose
  * lease was taken over (or whose task was cancelled) writes nothing and gets null.
@@ -49,21 +64,9 @@ export async function finishAttempt(db: DbOrTx, input: FinishAttemptInput): Prom
         signal: input.signal ?? null,
         endedAt: sql`now()`,
       })
-      .where(
-        and(
-          eq(attempts.id, input.attemptId),
-          eq(attempts.taskId, input.taskId),
-          eq(attempts.leaseToken, input.leaseToken),
-          eq(attempts.state, "running"),
-        ),
-      )
+      .where(isRunningAttempt(input))
       .returning({ id: attempts.id });
-    // The task matched the lease but the attempt did not: a caller bug. Throwing rolls back.
-    if (ended.length === 0) {
-      throw new Error(
-        `attempt ${input.attemptId} is not the running attempt of task ${input.taskId}`,
-      );
-    }
+    if (ended.length === 0) throw notTheRunningAttempt(input);
     return task;
   });
 }

@@ -2,6 +2,7 @@ import { and, count, eq, gte, sql, sum } from "drizzle-orm";
 import type { DbOrTx } from "../client.js";
 import { attempts, events, type Task, tasks } from "../schema.js";
 import { inTransaction, transitionTask } from "../transition.js";
+import { isRunningAttempt, notTheRunningAttempt } from "./attempts.js";
 
 /** What the agent reported of one attempt, kept once it ended. */
 export interface AttemptReport {
@@ -83,21 +84,9 @@ export async function deferForBudget(
     if (!task) return null;
     const removed = await tx
       .delete(attempts)
-      .where(
-        and(
-          eq(attempts.id, input.attemptId),
-          eq(attempts.taskId, input.taskId),
-          eq(attempts.leaseToken, input.leaseToken),
-          eq(attempts.state, "running"),
-        ),
-      )
+      .where(isRunningAttempt(input))
       .returning({ id: attempts.id });
-    // The task matched the lease but the attempt did not: a caller bug. Throwing rolls back.
-    if (removed.length === 0) {
-      throw new Error(
-        `attempt ${input.attemptId} is not the running attempt of task ${input.taskId}`,
-      );
-    }
+    if (removed.length === 0) throw notTheRunningAttempt(input);
     // The task row is locked by the transition, so two deferrals of one task count in turn.
     const [today] = await tx
       .select({ n: count() })
