@@ -161,8 +161,15 @@ export async function startFleet(
       });
       await runner.start();
       fleet.runner = runner;
+      // Each part's closer is pushed as soon as it runs (closers run in reverse), so a part that
+      // fails to start still has the ones before it stopped.
+      closers.push(async (drain) => {
+        if (drain) await runner.drain();
+        await runner.stop();
+      });
       const sweeper = new DeadlineSweeper(policyDeps, pulls);
       sweeper.start();
+      closers.push(() => sweeper.stop());
       const dashboardIssue = await startDashboardIssueUpdater({
         db: database.db,
         databaseUrl: database.url,
@@ -170,19 +177,14 @@ export async function startFleet(
         log,
         github: probotDashboardIssueGitHubFactory(probot),
       });
+      closers.push(() => dashboardIssue.stop());
       const reports = startReportScheduler({
         db: database.db,
         clock,
         log: log.child({ name: "report" }),
         github: probotReportGitHub(probot),
       });
-      closers.push(async (drain) => {
-        await reports.stop();
-        await dashboardIssue.stop();
-        await sweeper.stop();
-        if (drain) await runner.drain();
-        await runner.stop();
-      });
+      closers.push(() => reports.stop());
     }
     return fleet;
   } catch (error) {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { recordAttemptReport } from "../db/queries/spend.js";
 import { redactText } from "../log.js";
 import { getAdapter } from "./adapters/index.js";
-import type { AgentOutputFile, AgentSummary } from "./adapters/types.js";
+import type { AgentAdapter, AgentOutputFile, AgentSummary } from "./adapters/types.js";
 import type { AttemptContext } from "./attempt-context.js";
 import { tailFile } from "./file-tail.js";
 import type { LiveAgent } from "./follow.js";
@@ -25,7 +25,7 @@ export async function recordAgentReport(
 ): Promise<AgentSummary> {
   try {
     const adapter = getAdapter(agent.meta.adapter);
-    const secrets = await redactionSecrets(ctx);
+    const secrets = passedThroughSecrets(ctx, adapter);
     const summary = await adapter.summarize(agent.attemptDir);
     const result =
       summary.result === null
@@ -74,12 +74,17 @@ export async function readLogTail(
   return redactText(text, secrets);
 }
 
-/** The repo's push token, so it is blanked out even if it ever reached the agent's output. */
-async function redactionSecrets(ctx: AttemptContext): Promise<string[]> {
-  const { task } = ctx;
-  const token = await ctx.github
-    .forRepo(task.installationId, task.repoFullName)
-    .then((gh) => gh.createPushToken())
-    .catch(() => undefined);
-  return token ? [token] : [];
+/**
+ * The values the agent was actually given: the variables passed through to it (an LLM API key).
+ * It never holds a GitHub token; any that shows up anyway is caught by redactText's patterns.
+ */
+export function passedThroughSecrets(
+  ctx: Pick<AttemptContext, "config" | "hostEnv">,
+  adapter: Pick<AgentAdapter, "defaultPassthrough">,
+): string[] {
+  const names = new Set([...adapter.defaultPassthrough, ...ctx.config.agent.env]);
+  return [...names].flatMap((name) => {
+    const value = ctx.hostEnv[name];
+    return value ? [value] : [];
+  });
 }

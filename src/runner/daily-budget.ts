@@ -42,8 +42,13 @@ export async function withinDailyBudget(
     "daily budget spent; task deferred to 00:00 UTC",
   );
   if (deferred.firstToday) {
-    const gh = await ctx.github.forRepo(task.installationId, task.repoFullName);
-    await gh.comment(task.issueNumber, dailyBudgetComment(limitUsd));
+    // The deferral has committed: a failed comment must not be taken for a failed attempt.
+    try {
+      const gh = await ctx.github.forRepo(task.installationId, task.repoFullName);
+      await gh.comment(task.issueNumber, dailyBudgetComment(limitUsd));
+    } catch (error) {
+      ctx.log.warn({ err: error }, "could not comment on the deferral for the daily budget");
+    }
   }
   return false;
 }

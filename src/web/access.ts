@@ -30,6 +30,19 @@ function bearer(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
+/**
+ * Loopback alone is not enough without a token: a web page can reach 127.0.0.1 under its own
+ * name (DNS rebinding), and a proxy on this host makes every request look local. So the Host
+ * must name this machine, and a forwarded request is not local.
+ */
+function isLocalRequest(req: IncomingMessage): boolean {
+  if (req.headers["x-forwarded-for"] !== undefined || req.headers.forwarded !== undefined) {
+    return false;
+  }
+  const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+}
+
 function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const eq = part.indexOf("=");
@@ -44,7 +57,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
  */
 export function checkAccess(req: IncomingMessage, url: URL, token: string | undefined): Access {
   if (!token) {
-    return isLoopback(req.socket.remoteAddress)
+    return isLoopback(req.socket.remoteAddress) && isLocalRequest(req)
       ? { kind: "allowed" }
       : {
           kind: "refused",

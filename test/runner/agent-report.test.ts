@@ -16,8 +16,8 @@ let database: TestDatabase;
 
 /**
  * A stand-in named `claude`, found on PATH like the real CLI: it keeps its argv and the prompt
- * it got on stdin, edits the README, says something on stderr (naming the push token, which must
- * never reach the dashboard) and prints a recorded stream-json run on stdout.
+ * it got on stdin, edits the README, says something on stderr (naming the API key it was given,
+ * which must never reach the dashboard) and prints a recorded stream-json run on stdout.
  */
 mkdirSync(bin);
 writeFileSync(
@@ -27,7 +27,7 @@ printf '%s\\n' "$@" > '${seen}.argv'
 cat > '${seen}.prompt'
 printf '# API\\n' > README.md
 echo "claude: warming up" >&2
-echo "claude: the token test-token is not mine" >&2
+echo "claude: the key $ANTHROPIC_API_KEY is mine" >&2
 cat '${fixture}'
 `,
 );
@@ -50,7 +50,9 @@ describe("what the agent reported, kept at the attempt's end", () => {
   it("stores claude-code's cost, turns and result, and puts the result in the PR body", async () => {
     const repo = gitRemote(root, "acme/claude");
     await harness.queue(repo, { agent: { adapter: "claude-code", model: "sonnet" } });
-    const { task, calls, attempts } = await harness.claimAndRun();
+    const { task, calls, attempts } = await harness.claimAndRun({
+      hostEnv: { ANTHROPIC_API_KEY: "sk-ant-planted-0123456789" },
+    });
 
     expect(readFileSync(`${seen}.argv`, "utf8").split("\n")).toEqual([
       "-p",
@@ -71,8 +73,8 @@ describe("what the agent reported, kept at the attempt's end", () => {
       turns: 7,
       resultText: "The README title is now capitalised and the change is committed.",
     });
-    // stdout is JSON, so the tail is stderr, with the push token blanked out
-    expect(attempt?.logTail).toBe("claude: warming up\nclaude: the token [redacted] is not mine");
+    // stdout is JSON, so the tail is stderr, with the key the agent was given blanked out
+    expect(attempt?.logTail).toBe("claude: warming up\nclaude: the key [redacted] is mine");
 
     const body = calls.pulls[0]?.body ?? "";
     expect(body).toContain("| cost (reported) | $0.04 |");

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   isHeartbeat,
   parseStreamJsonLine,
+  streamJsonSignal,
   summarizeStreamJson,
 } from "../../src/runner/adapters/stream-json.js";
 
@@ -114,5 +115,16 @@ describe("summarizeStreamJson", () => {
       costUsd: null,
       lastEventAt: null,
     });
+  });
+});
+
+describe("streamJsonSignal", () => {
+  it("counts every event as a beat but never stops on the final result's cost", () => {
+    const result = JSON.stringify({ type: "result", subtype: "success", total_cost_usd: 9.5 });
+    expect(streamJsonSignal(result)).toEqual({ costUsd: null });
+    expect(streamJsonSignal(JSON.stringify({ type: "system", subtype: "init" }))).toEqual({
+      costUsd: null,
+    });
+    expect(streamJsonSignal("not json")).toBeNull();
   });
 });

@@ -16,9 +16,27 @@ const at = (path: string) => new URL(path, "http://dashboard.invalid");
 describe("dashboard access without a token", () => {
   it.each(["127.0.0.1", "::1", "::ffff:127.0.0.1"])("lets loopback %s in", (address) => {
     expect(isLoopback(address)).toBe(true);
-    expect(checkAccess(fakeRequest(address), at("/fleet"), undefined)).toEqual({
+    expect(
+      checkAccess(fakeRequest(address, { host: "127.0.0.1:3000" }), at("/fleet"), undefined),
+    ).toEqual({ kind: "allowed" });
+  });
+
+  it.each(["localhost:3000", "127.0.0.1", "[::1]:8080"])("accepts the Host %s", (host) => {
+    expect(checkAccess(fakeRequest("127.0.0.1", { host }), at("/fleet"), undefined)).toEqual({
       kind: "allowed",
     });
+  });
+
+  it("refuses a loopback request under another name (DNS rebinding) or through a proxy", () => {
+    const rebound = fakeRequest("127.0.0.1", { host: "attacker.example:3000" });
+    expect(checkAccess(rebound, at("/fleet"), undefined)).toMatchObject({ status: 403 });
+    const proxied = fakeRequest("127.0.0.1", {
+      host: "localhost:3000",
+      "x-forwarded-for": "203.0.113.9",
+    });
+    expect(checkAccess(proxied, at("/fleet"), undefined)).toMatchObject({ status: 403 });
+    const forwarded = fakeRequest("::1", { host: "localhost", forwarded: "for=203.0.113.9" });
+    expect(checkAccess(forwarded, at("/fleet"), undefined)).toMatchObject({ status: 403 });
   });
 
   it.each(["10.0.0.5", "192.168.1.20", "::ffff:10.0.0.5", "2001:db8::1", "127.0.0.2"])(

@@ -170,9 +170,12 @@ function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-/** For the heartbeat scan: every event is a beat; the result line also states the total cost. */
+/**
+ * For the heartbeat scan: every event is a beat. No cost is stated for agent.maxCostUsd: Claude
+ * Code names its cost only on the final result line, just before it exits, so stopping on it
+ * would only race a finished run and throw its work away. That cost is recorded at the end and
+ * counts against budget.dailyUsd.
+ */
 export function streamJsonSignal(line: string): LineSignal | null {
-  const event = parseStreamJsonLine(line);
-  if (!isHeartbeat(event)) return null;
-  return { costUsd: event.type === "result" ? event.costUsd : null };
+  return isHeartbeat(parseStreamJsonLine(line)) ? { costUsd: null } : null;
 }

@@ -44,7 +44,9 @@ export function attemptHarness(opts: { db: () => Db; dataDir: string }) {
   }
 
   /** Claims the next due task and runs its attempt to the end. */
-  async function claimAndRun(options: { clock?: Clock; cancel?: AbortSignal } = {}) {
+  async function claimAndRun(
+    options: { clock?: Clock; cancel?: AbortSignal; hostEnv?: NodeJS.ProcessEnv } = {},
+  ) {
     const db = opts.db();
     const claim = await claimNextTask(db, { runnerId: "r1", leaseMs: 60_000 });
     if (!claim) throw new Error("nothing to claim");
@@ -64,7 +66,7 @@ export function attemptHarness(opts: { db: () => Db; dataDir: string }) {
       release: new AbortController().signal,
       leaseTtlMs: 60_000,
       defaultAgentCommand: undefined,
-      hostEnv: {},
+      hostEnv: options.hostEnv ?? {},
       onHeartbeat: () => {},
     };
     await startAttempt(ctx);
