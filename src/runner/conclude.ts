@@ -8,7 +8,7 @@ import { FAILED_LABEL, taskFailedComment } from "../tasks/messages.js";
 import { getAdapter } from "./adapters/index.js";
 import type { AgentSummary } from "./adapters/types.js";
 import type { AgentExit } from "./agent-process.js";
-import { recordAgentReport } from "./agent-report.js";
+import { passedThroughSecrets, recordAgentReport } from "./agent-report.js";
 import { removeScratch } from "./agent-scratch.js";
 import type { AttemptContext } from "./attempt-context.js";
 import { removeWorktree } from "./attempt-guards.js";
@@ -184,16 +184,12 @@ async function failAttempt(
   ctx.log.warn({ attempts: attempt.number }, "task failed after its last attempt");
 }
 
-/** The last lines the agent wrote to stderr, without the repo's token; never throws. */
+/** The last lines the agent wrote to stderr, without the secrets it was given; never throws. */
 async function readStderrTail(ctx: AttemptContext, agent: LiveAgent | undefined): Promise<string> {
   if (!agent) return "";
-  const { task } = ctx;
-  const token = await ctx.github
-    .forRepo(task.installationId, task.repoFullName)
-    .then((gh) => gh.createPushToken())
-    .catch(() => undefined);
+  const secrets = passedThroughSecrets(ctx, getAdapter(agent.meta.adapter));
   const tail = await tailFile(join(agent.attemptDir, "stderr.log")).catch(() => "");
-  return redactText(tail, token ? [token] : []);
+  return redactText(tail, secrets);
 }
 
 /** The runner itself failed (GitHub, git, disk): retried like a crash, with the error kept. */

@@ -91,6 +91,7 @@ describe("what the agent reported, kept at the attempt's end", () => {
       `echo '{"type":"result","text":"I could not find the file.","turns":2}' >> "$FLEET_EVENTS_FILE"`,
       'i=1; while [ $i -le 30 ]; do echo "step $i"; i=$((i+1)); done',
       "echo 'giving up' >&2",
+      'echo "my key was $LLM_KEY" >&2',
       "exit 3",
     ].join("\n");
     // in a file: agent.command would read the JSON's braces as placeholders
@@ -100,9 +101,12 @@ describe("what the agent reported, kept at the attempt's end", () => {
         adapter: "command",
         command: ["sh", join(root, "failing-agent.sh")],
         maxAttempts: 1,
+        env: ["LLM_KEY"],
       },
     });
-    const { task, attempts, calls } = await harness.claimAndRun();
+    const { task, attempts, calls } = await harness.claimAndRun({
+      hostEnv: { LLM_KEY: "llm-key-planted-0123456789" },
+    });
     expect(task.state).toBe("failed");
     expect(attempts[0]).toMatchObject({
       outcome: "crashed",
@@ -118,7 +122,11 @@ describe("what the agent reported, kept at the attempt's end", () => {
       ...Array.from({ length: 20 }, (_, i) => `step ${i + 11}`),
       "[stderr.log]",
       "giving up",
+      "my key was [redacted]",
     ]);
+    // The failure comment's stderr tail is redacted the same way.
     expect(calls.comments).toHaveLength(1);
+    expect(calls.comments[0]?.body).toContain("my key was [redacted]");
+    expect(calls.comments[0]?.body).not.toContain("llm-key-planted");
   });
 });
