@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { STDOUT_FILE } from "../agent-process.js";
-import { NOTHING_REPORTED, readLines } from "./read-lines.js";
+import { summarizeStdoutEvents } from "./read-lines.js";
 import { summarizeStreamJson } from "./stream-json.js";
 import type { AgentAdapter } from "./types.js";
 
@@ -26,17 +26,8 @@ export const claudeCodeAdapter: AgentAdapter = {
   heartbeat: "stream-json-stdout",
   defaultPassthrough: ["ANTHROPIC_API_KEY"],
   textOutput: ["stderr.log"],
-  async summarize(attemptDir) {
-    try {
-      const run = summarizeStreamJson(await readLines(join(attemptDir, STDOUT_FILE)));
-      return {
-        costUsd: run.costUsd,
-        turns: run.events > 0 ? run.turns : null,
-        result: run.result,
-      };
-    } catch {
-      return NOTHING_REPORTED;
-    }
+  summarize(attemptDir) {
+    return summarizeStdoutEvents(join(attemptDir, STDOUT_FILE), summarizeStreamJson);
   },
   requires(settings) {
     const parsed = settingsSchema.safeParse(settings ?? undefined);

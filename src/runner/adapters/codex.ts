@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { STDOUT_FILE } from "../agent-process.js";
 import { summarizeCodexJson } from "./codex-json.js";
-import { NOTHING_REPORTED, readLines } from "./read-lines.js";
+import { summarizeStdoutEvents } from "./read-lines.js";
 import type { AgentAdapter } from "./types.js";
 
 const settingsSchema = z
@@ -55,16 +55,7 @@ export const codexAdapter: AgentAdapter = {
     argv.push("-");
     return { argv, stdinFile: ctx.promptFile };
   },
-  async summarize(attemptDir) {
-    try {
-      const run = summarizeCodexJson(await readLines(join(attemptDir, STDOUT_FILE)));
-      return {
-        costUsd: run.costUsd,
-        turns: run.events > 0 ? run.turns : null,
-        result: run.result,
-      };
-    } catch {
-      return NOTHING_REPORTED;
-    }
+  summarize(attemptDir) {
+    return summarizeStdoutEvents(join(attemptDir, STDOUT_FILE), summarizeCodexJson);
   },
 };
