@@ -5,19 +5,18 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAppManifest } from "../../src/ops/doctor/manifest.js";
 import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { createTestDatabase, useTestDatabase } from "../support/db.js";
 import { type AppRequest, startFakeGitHubApp } from "./fake-github-app.js";
 import { emptyWorkdir, runFleet } from "./run-fleet.js";
 
 const APP_ID = 4242;
-let database: TestDatabase;
+const database = useTestDatabase();
 let cwd: string;
 let github: Awaited<ReturnType<typeof startFakeGitHubApp>>;
 
 beforeAll(async () => {
   const manifest = await loadAppManifest();
-  [database, cwd, github] = await Promise.all([
-    createTestDatabase(),
+  [cwd, github] = await Promise.all([
     emptyWorkdir(),
     startFakeGitHubApp({
       privateKey: TEST_PRIVATE_KEY,
@@ -31,7 +30,7 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await Promise.all([database?.close(), github?.close()]);
+  await github?.close();
   if (cwd) await rm(cwd, { recursive: true, force: true });
 });
 

@@ -1,6 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
-import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
 import { listen, TASK_CANCELLED, TASK_QUEUED } from "../../src/db/notify.js";
 import {
@@ -14,23 +14,20 @@ import {
 import { attempts, tasks } from "../../src/db/schema.js";
 import type { TaskState } from "../../src/db/task-states.js";
 import { firstCallback, taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { emptyWorkdir, runFleet } from "./run-fleet.js";
 
-let database: TestDatabase;
+const database = useTestDatabase({
+  truncate: ["tasks", "attempts", "events", "webhook_deliveries", "repo_states"],
+});
 let db: Db;
 let cwd: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   db = database.db;
   cwd = await emptyWorkdir();
 });
-beforeEach(async () => {
-  await db.execute(sql`truncate tasks, attempts, events, webhook_deliveries, repo_states cascade`);
-});
 afterAll(async () => {
-  await database?.close();
   if (cwd) await rm(cwd, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import nock from "nock";
 import { pino } from "pino";
 import type { Probot } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClock } from "../../src/config/clock.js";
 import { DEFAULT_FLEET_CONFIG } from "../../src/config/fleet-config.js";
 import { tickedRetries } from "../../src/dashboard-issue/checkboxes.js";
@@ -19,28 +19,23 @@ import { fleetApp } from "../../src/handlers/index.js";
 import { API, strictNock } from "../helpers/github-nock.js";
 import { issuesPayload } from "../helpers/payloads.js";
 import { testProbot } from "../helpers/probot.js";
-import { createTestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { fakeIssues, outcomeLog } from "./support.js";
 
 const REPO_NAME = "Codertocat/Hello-World";
 const REPO = `/repos/${REPO_NAME}`;
 const log = pino({ level: "silent" });
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Db;
 let probot: Probot;
 let updater: DashboardIssueUpdater | undefined;
 
 strictNock();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+const database = useTestDatabase({ truncate: ["events", "tasks", "repo_states"] });
+beforeAll(() => {
   db = database.db;
 });
-afterAll(async () => database?.close());
 beforeEach(async () => {
-  await db.delete(events);
-  await db.delete(tasks);
-  await db.delete(repoStates);
   probot = testProbot();
   await probot.load(fleetApp({ db }));
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   type CheckboxRetryGitHub,
   retryFromCheckbox,
@@ -11,23 +11,18 @@ import { enqueueTask } from "../../src/db/queries/index.js";
 import { events, repoStates, tasks } from "../../src/db/schema.js";
 import type { RepoRole } from "../../src/github/permissions.js";
 import { taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 
-let database: TestDatabase;
+const database = useTestDatabase({ truncate: ["events", "tasks", "repo_states"] });
 let db: Db;
 const log = pino({ level: "silent" });
 const REPO = "octo/boxes";
 const DASHBOARD = 500;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
 });
-afterAll(async () => database?.close());
 beforeEach(async () => {
-  await db.delete(events);
-  await db.delete(tasks);
-  await db.delete(repoStates);
   await db.insert(repoStates).values({
     repoFullName: REPO,
     installationId: 7,

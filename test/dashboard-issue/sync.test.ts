@@ -1,29 +1,22 @@
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readDashboardView } from "../../src/dashboard-issue/snapshot.js";
 import { bodyHash, syncDashboardIssue } from "../../src/dashboard-issue/sync.js";
 import type { Db } from "../../src/db/client.js";
 import { enqueueTask, insertRevertTask, pauseRepo } from "../../src/db/queries/index.js";
-import { events, repoStates, type Task, tasks } from "../../src/db/schema.js";
+import { repoStates, type Task, tasks } from "../../src/db/schema.js";
 import { taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { fakeIssues } from "./support.js";
 
-let database: TestDatabase;
+const database = useTestDatabase({ truncate: ["events", "tasks", "repo_states"] });
 let db: Db;
 const log = pino({ level: "silent" });
 const REPO = "octo/dash";
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await db.delete(events);
-  await db.delete(tasks);
-  await db.delete(repoStates);
 });
 
 async function addTask(

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClock } from "../../src/config/clock.js";
 import type { DashboardSyncOutcome } from "../../src/dashboard-issue/sync.js";
 import {
@@ -9,13 +9,13 @@ import {
 } from "../../src/dashboard-issue/updater.js";
 import type { Db } from "../../src/db/client.js";
 import { enqueueTask, recordEvent } from "../../src/db/queries/index.js";
-import { events, repoStates, tasks } from "../../src/db/schema.js";
+import { repoStates } from "../../src/db/schema.js";
 import { transitionTask } from "../../src/db/transition.js";
 import { taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { fakeIssues, outcomeLog } from "./support.js";
 
-let database: TestDatabase;
+const database = useTestDatabase({ truncate: ["events", "tasks", "repo_states"] });
 let db: Db;
 const log = pino({ level: "silent" });
 // 5 s configured at 20x: a 250 ms window, far wider than one transaction's notifications.
@@ -25,15 +25,8 @@ let running: DashboardIssueUpdater[] = [];
 
 type Outcome = DashboardSyncOutcome | { kind: "error"; error: unknown };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await db.delete(events);
-  await db.delete(tasks);
-  await db.delete(repoStates);
 });
 afterEach(async () => {
   await Promise.all(running.map((u) => u.stop()));

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listen, TASK_EVENT } from "../../src/db/notify.js";
 import { enqueueTask } from "../../src/db/queries/enqueue.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { firstCallback, taskInput } from "./fixtures.js";
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
+const database = useTestDatabase();
 
 describe("the events trigger", () => {
   it("announces each new event with its task, repo, kind and state on fleet_task_event", async () => {

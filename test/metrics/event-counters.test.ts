@@ -20,16 +20,15 @@ import { type OpsServer, startOpsServer } from "../../src/http/ops-server.js";
 import { flagTask, recordMerged } from "../../src/merge/task-actions.js";
 import { metricsRoute } from "../../src/metrics/route.js";
 import { countRows, taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { moved, type Scrape, scrape } from "./support/scrape.js";
 
 const log = pino({ level: process.env.TEST_LOG ?? "silent" });
-let database: TestDatabase;
+const database = useTestDatabase();
 let db: Db;
 let server: OpsServer;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   db = database.db;
   const started = await startOpsServer({
     db,
@@ -43,7 +42,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await database?.close();
 });
 
 const metrics = () => scrape(server.url);

@@ -11,19 +11,12 @@ import { type RunningServer, startWebhookServer } from "../../src/server.js";
 import { taskInput } from "../db/fixtures.js";
 import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
 import { issuesPayload } from "../helpers/payloads.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { moved, scrape } from "./support/scrape.js";
 
 const log = pino({ level: process.env.TEST_LOG ?? "silent" });
 const SECRET = "metrics-webhook-secret";
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
+const database = useTestDatabase();
 
 async function opsServer(db = database.db): Promise<OpsServer> {
   const ops = await startOpsServer({

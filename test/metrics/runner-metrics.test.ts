@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Clock, createClock } from "../../src/config/clock.js";
 import { createDb } from "../../src/db/client.js";
 import { notifyInTx, TASK_QUEUED } from "../../src/db/notify.js";
@@ -16,19 +16,12 @@ import { fakeGitHub } from "../runner/support/fake-github.js";
 import { gitRemote } from "../runner/support/git-remote.js";
 import { tempDir } from "../runner/support/temp-dir.js";
 import { waitFor } from "../runner/support/wait-for.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { moved, readRegistry } from "./support/scrape.js";
 
 const log = pino({ level: process.env.TEST_LOG ?? "silent" });
 const root = tempDir("fleet-metrics-");
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
+const database = useTestDatabase();
 
 /** The sweeps below find no due deadline, so no GitHub client is ever asked for. */
 const noGitHub: PullGitHubFactory = {

@@ -1,17 +1,16 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { MorningReport } from "../../src/report/types.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { claim, enqueue, failAndRetry, finish } from "./support/history.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const FLEET = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
 
-let database: TestDatabase;
+const database = useTestDatabase();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   const task = await enqueue(database.db, "acme/cli", 1);
   await failAndRetry(database.db, await claim(database.db, task, "r1"), "crashed", {
     exitCode: 3,
@@ -21,7 +20,6 @@ beforeAll(async () => {
     set: { prNumber: 12 },
   });
 });
-afterAll(async () => database?.close());
 
 function fleet(...args: string[]) {
   return execa(process.execPath, [FLEET, ...args], {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createClock } from "../../src/config/clock.js";
 import type { Db } from "../../src/db/client.js";
 import {
@@ -17,17 +17,15 @@ import { causeFingerprint } from "../../src/report/causes.js";
 import { collectReport } from "../../src/report/collect.js";
 import { formatReportMarkdown, formatReportText } from "../../src/report/format.js";
 import type { MorningReport } from "../../src/report/types.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { claim, enqueue, failAndRetry, finish } from "./support/history.js";
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let db: Db;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
 });
-afterAll(async () => database?.close());
 
 const APP = "acme/app";
 const ctx = () => ({ db, log: pino({ level: "silent" }), clock: createClock(1) });

@@ -1,22 +1,20 @@
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
 import { causeFingerprint } from "../../src/report/causes.js";
 import { fileFailureIssues } from "../../src/report/file-issues.js";
 import { waitFor } from "../runner/support/wait-for.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { fakeReportGitHub } from "./support/fake-github.js";
 import { claim, enqueue, finish } from "./support/history.js";
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let db: Db;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
 });
-afterAll(async () => database?.close());
 
 const log = pino({ level: "silent" });
 const at = (time: string) => new Date(`2024-05-01T${time}:00Z`);

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type Clock, createClock } from "../../src/config/clock.js";
 import { DEFAULT_FLEET_CONFIG } from "../../src/config/fleet-config.js";
 import type { Db } from "../../src/db/client.js";
@@ -18,18 +18,16 @@ import {
   repoReportConfigs,
   todaysSlot,
 } from "../../src/report/targets.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { fakeReportGitHub, installationBarrier } from "./support/fake-github.js";
 import { claim, enqueue, finish } from "./support/history.js";
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let db: Db;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
 });
-afterAll(async () => database?.close());
 
 const log = pino({ level: "silent" });
 const DAY = 86_400_000;

@@ -1,9 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "../support/db.js";
 import { attemptHarness } from "./support/attempt-harness.js";
 import { gitRemote } from "./support/git-remote.js";
 import { tempDir } from "./support/temp-dir.js";
@@ -12,7 +11,7 @@ const root = tempDir("fleet-agent-report-");
 const bin = join(root, "bin");
 const fixture = fileURLToPath(new URL("../fixtures/claude-stream.jsonl", import.meta.url));
 const seen = join(root, "claude-saw");
-let database: TestDatabase;
+const database = useTestDatabase({ truncate: ["tasks", "attempts", "events"] });
 
 /**
  * A stand-in named `claude`, found on PATH like the real CLI: it keeps its argv and the prompt
@@ -33,16 +32,6 @@ cat '${fixture}'
 );
 chmodSync(join(bin, "claude"), 0o755);
 process.env.PATH = `${bin}:${process.env.PATH ?? ""}`;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
-beforeEach(async () => {
-  await database.db.execute(sql`truncate tasks, attempts, events cascade`);
-});
 
 const harness = attemptHarness({ db: () => database.db, dataDir: join(root, "data") });
 

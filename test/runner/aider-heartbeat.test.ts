@@ -1,12 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClock } from "../../src/config/clock.js";
 import { getAdapter } from "../../src/runner/adapters/index.js";
 import { groupAlive } from "../../src/runner/agent-process.js";
 import { superviseAgent } from "../../src/runner/supervise.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { attemptHarness } from "./support/attempt-harness.js";
 import { gitRemote } from "./support/git-remote.js";
 import { tempDir } from "./support/temp-dir.js";
@@ -114,13 +114,7 @@ describe("aider: output is the heartbeat", () => {
 });
 
 describe("aider: a whole attempt", () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
+  const database = useTestDatabase();
 
   it("opens the PR without aider's cache and keeps its plain-text output as the log tail", async () => {
     const { db } = database;

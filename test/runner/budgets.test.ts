@@ -1,7 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type Clock, createClock } from "../../src/config/clock.js";
 import type { Db } from "../../src/db/client.js";
 import { attempts, tasks } from "../../src/db/schema.js";
@@ -10,7 +10,7 @@ import { worktreeDirFor } from "../../src/runner/attempt-meta.js";
 import { formatUsd } from "../../src/runner/budget-messages.js";
 import { utcDayStart } from "../../src/runner/daily-budget.js";
 import { taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { attemptHarness } from "./support/attempt-harness.js";
 import { gitRemote } from "./support/git-remote.js";
 import { tempDir } from "./support/temp-dir.js";
@@ -18,19 +18,12 @@ import { tempDir } from "./support/temp-dir.js";
 const root = tempDir("fleet-budgets-");
 const dataDir = join(root, "data");
 const DAY_MS = 24 * 60 * 60 * 1000;
-let database: TestDatabase;
+const database = useTestDatabase({ truncate: ["tasks", "attempts", "events"] });
 let db: Db;
 let repos = 0;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+beforeAll(() => {
   db = database.db;
-});
-afterAll(async () => {
-  await database?.close();
-});
-beforeEach(async () => {
-  await db.execute(sql`truncate tasks, attempts, events cascade`);
 });
 
 const harness = attemptHarness({ db: () => db, dataDir });

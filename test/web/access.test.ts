@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings.js";
 import { checkAccess, isLoopback, SESSION_COOKIE, sessionValue } from "../../src/web/access.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { capturingLogger, type DashboardServer, startDashboardServer } from "./support.js";
 
 const TOKEN = "dashboard-token-0123456789abcdef";
@@ -118,12 +118,11 @@ describe("FLEET_DASHBOARD_TOKEN", () => {
 });
 
 describe("the dashboard over HTTP on 127.0.0.1 with a token", () => {
-  let database: TestDatabase;
+  const database = useTestDatabase();
   let server: DashboardServer;
   const captured = capturingLogger();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     server = await startDashboardServer({
       db: database.db,
       databaseUrl: database.url,
@@ -133,7 +132,6 @@ describe("the dashboard over HTTP on 127.0.0.1 with a token", () => {
   });
   afterAll(async () => {
     await server?.close();
-    await database?.close();
   });
 
   it("answers 401 without the token and 200 with the bearer token", async () => {

@@ -8,7 +8,7 @@ import { enqueueTask, registerRunner } from "../../src/db/queries/index.js";
 import type { Attempt, Task } from "../../src/db/schema.js";
 import { transitionTask } from "../../src/db/transition.js";
 import { taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { finish, runningTask } from "./fixtures.js";
 import { type DashboardServer, startDashboardServer } from "./support.js";
 
@@ -16,7 +16,7 @@ const TOKEN = "browser-token-0123456789abcdef";
 const HOSTILE_TITLE = `<img src=x onerror="alert('owned')"> Fix <b>it</b>`;
 const MERGE_SHA = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let db: Db;
 let server: DashboardServer;
 let context: BrowserContext;
@@ -26,7 +26,6 @@ const scratch = mkdtempSync(join(tmpdir(), "fleet-web-browser-"));
 const dialogs: string[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   db = database.db;
   await registerRunner(db, { id: "r1", hostname: "host-a", pid: 11, capacity: 4, leaseMs: 60_000 });
   running = await runningTask(db, { issueTitle: HOSTILE_TITLE });
@@ -61,7 +60,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await server?.close();
-  await database?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -4,11 +4,11 @@ import { createClock } from "../../src/config/clock.js";
 import { enqueueTask } from "../../src/db/queries/index.js";
 import { taskInput } from "../db/fixtures.js";
 import { waitFor } from "../runner/support/wait-for.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { openStream } from "./sse-client.js";
 import { type DashboardServer, startDashboardServer } from "./support.js";
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let server: DashboardServer;
 
 /** The backends of this database that LISTEN on the task events. */
@@ -21,7 +21,6 @@ async function listenerPids(): Promise<number[]> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   server = await startDashboardServer({
     db: database.db,
     databaseUrl: database.url,
@@ -32,7 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await database?.close();
 });
 
 describe("the dashboard's event stream", () => {

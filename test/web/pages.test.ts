@@ -14,7 +14,7 @@ import type { Task } from "../../src/db/schema.js";
 import { transitionTask } from "../../src/db/transition.js";
 import { collectStatus } from "../../src/status/fleet-status.js";
 import { taskInput } from "../db/fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 import { finish, recordAttemptReport, runningTask } from "./fixtures.js";
 import { type DashboardServer, startDashboardServer } from "./support.js";
 
@@ -22,7 +22,7 @@ const HOSTILE_TITLE = `<script>alert("x")</script> & <img src=x onerror=alert(1)
 const GITHUB_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 const MERGE_SHA = "0123456789abcdef0123456789abcdef01234567";
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let db: Db;
 let server: DashboardServer;
 const ids = {} as Record<"hostile" | "other" | "queued" | "lived" | "reverted", number>;
@@ -39,7 +39,6 @@ async function get(path: string): Promise<{ status: number; body: string; header
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   db = database.db;
   await registerRunner(db, { id: "r1", hostname: "host-a", pid: 11, capacity: 4, leaseMs: 60_000 });
 
@@ -123,7 +122,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await database?.close();
 });
 
 describe("the overview", () => {
