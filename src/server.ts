@@ -8,6 +8,7 @@ import { fleetOctokitClass } from "./github/octokit-class.js";
 import { fleetApp } from "./handlers/index.js";
 import { healthRoute } from "./http/health.js";
 import { type HttpRoute, serveRoutes } from "./http/route.js";
+import { webhookGuard } from "./http/webhook-guard.js";
 import { webhooksReceived } from "./metrics/registry.js";
 
 export interface WebhookServerOptions {
@@ -52,7 +53,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       webhooksPath: options.webhookPath,
     },
   );
-  const routes = [healthRoute(options.db), ...(options.routes ?? [])];
+  const routes = [
+    webhookGuard({ path: options.webhookPath, secret: options.webhookSecret }),
+    healthRoute(options.db),
+    ...(options.routes ?? []),
+  ];
   const server: Server = createServer((req, res) => {
     serveRoutes(routes, req, res)
       .then(
