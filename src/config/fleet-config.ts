@@ -150,6 +150,12 @@ export const fleetConfigSchema = z
           .max(50)
           .default("agent-ready")
           .describe("the issue label that dispatches an agent"),
+        allowBots: z
+          .array(z.string().regex(/\[bot\]$/, "a bot login, ending in [bot]"))
+          .default([])
+          .describe(
+            "bot accounts (e.g. renovate[bot]) whose label dispatches; other bots are ignored",
+          ),
       })
       .strict()
       .prefault({}),

@@ -28,3 +28,11 @@ const WRITERS: ReadonlySet<RepoRole> = new Set(["admin", "maintain", "write"]);
 export function canTrigger(role: RepoRole): boolean {
   return WRITERS.has(role);
 }
+
+/**
+ * A bot account: GitHub marks it with type Bot, and its login ends in `[bot]`. Either is enough,
+ * so a payload that names a `[bot]` login with another type is still treated as a bot.
+ */
+export function isBotActor(sender: { login: string; type?: string }): boolean {
+  return sender.type === "Bot" || sender.login.endsWith("[bot]");
+}

@@ -7,7 +7,7 @@ import {
   recordDeliveryOnce,
   requeueFailedTask,
 } from "../db/queries/index.js";
-import { canTrigger } from "../github/permissions.js";
+import { canTrigger, isBotActor } from "../github/permissions.js";
 import type { IssueGitHub } from "../github/types.js";
 import {
   cancelledByCommandComment,
@@ -80,7 +80,7 @@ export async function onFleetCommand(
 ): Promise<CommandOutcome> {
   const parsed = parseCommand(facts.body);
   // Bots (the fleet included) never command the fleet; their text may quote a command.
-  if (!parsed || facts.sender.type === "Bot") return "not-a-command";
+  if (!parsed || isBotActor(facts.sender)) return "not-a-command";
   const log = deps.log.child({ repo: facts.repoFullName, issue: facts.issueNumber });
   const once = (kind: string, effect: () => Promise<unknown>, data = {}) =>
     recordDeliveryOnce(deps.db, facts.deliveryId, "issue_comment", "created", {

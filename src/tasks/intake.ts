@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { DEFAULT_FLEET_CONFIG } from "../config/fleet-config.js";
 import type { Db } from "../db/client.js";
 import { cancelActiveTask, enqueueTask, recordDeliveryOnce } from "../db/queries/index.js";
-import { canTrigger } from "../github/permissions.js";
+import { canTrigger, isBotActor } from "../github/permissions.js";
 import type { IssueGitHub } from "../github/types.js";
 import { type ConfigHealthGitHub, locateConfigErrors, syncConfigHealth } from "./config-health.js";
 import { loadFleetConfig } from "./fleet-config-loader.js";
@@ -55,7 +55,13 @@ export async function onIssueLabeled(
     return { kind: "ignored", reason: `label ${facts.label} is not the trigger label` };
   }
 
-  const role = await gh.roleOf(facts.sender.login);
+  if (isBotActor(facts.sender) && !config.trigger.allowBots.includes(facts.sender.login)) {
+    // No comment: a bot would not read it, and two bots could answer each other forever.
+    log.info({ sender: facts.sender.login }, "label from a bot not in trigger.allowBots; ignored");
+    return { kind: "ignored", reason: `${facts.sender.login} is a bot not in trigger.allowBots` };
+  }
+  // An allowed bot is trusted by name: GitHub has no collaborator role for an app's bot.
+  const role = isBotActor(facts.sender) ? "write" : await gh.roleOf(facts.sender.login);
   if (!canTrigger(role)) {
     const fresh = await recordDeliveryOnce(deps.db, facts.deliveryId, "issues", "labeled", {
       kind: "refused",

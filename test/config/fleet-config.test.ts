@@ -4,7 +4,7 @@ import { DEFAULT_FLEET_CONFIG, parseFleetConfig } from "../../src/config/fleet-c
 describe("fleet.yml schema", () => {
   it("supplies every default from an empty file", () => {
     expect(DEFAULT_FLEET_CONFIG).toEqual({
-      trigger: { label: "agent-ready" },
+      trigger: { label: "agent-ready", allowBots: [] },
       agent: {
         adapter: "command",
         env: [],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canTrigger, roleFromPermission } from "../../src/github/permissions.js";
+import { canTrigger, isBotActor, roleFromPermission } from "../../src/github/permissions.js";
 
 describe("who may trigger an agent", () => {
   it.each([
@@ -16,5 +16,17 @@ describe("who may trigger an agent", () => {
   ])("%j is %s (trigger: %s)", (answer, role, allowed) => {
     expect(roleFromPermission(answer)).toBe(role);
     expect(canTrigger(roleFromPermission(answer))).toBe(allowed);
+  });
+});
+
+describe("bots", () => {
+  it.each([
+    [{ login: "renovate[bot]", type: "Bot" }, true],
+    [{ login: "sneaky[bot]", type: "User" }, true],
+    [{ login: "agent-fleet", type: "Bot" }, true],
+    [{ login: "octocat", type: "User" }, false],
+    [{ login: "bot-fan", type: "User" }, false],
+  ])("%o is a bot: %s", (sender, expected) => {
+    expect(isBotActor(sender)).toBe(expected);
   });
 });

@@ -168,6 +168,24 @@ describe("issues.labeled", () => {
     expect(await activeTasks()).toHaveLength(0);
   });
 
+  it("ignores a label from a bot, even one whose payload calls it a User, and asks nothing", async () => {
+    installationToken();
+    fleetConfig(null);
+    // No permission answer is set up: strict nock fails the delivery if it is looked up.
+    const payload = issuesPayload("labeled", { sender: "helper[bot]" });
+    expect(payload.sender.type).toBe("User");
+    await receive("issues", payload);
+    expect(await activeTasks()).toHaveLength(0);
+    expect(await db.select().from(events)).toEqual([]);
+  });
+
+  it("dispatches for a bot named in trigger.allowBots, without a permission lookup", async () => {
+    installationToken();
+    fleetConfig('trigger:\n  allowBots: ["renovate[bot]"]\n');
+    await receive("issues", issuesPayload("labeled", { sender: "renovate[bot]" }));
+    expect(await activeTasks()).toMatchObject([{ requestedBy: "renovate[bot]", state: "queued" }]);
+  });
+
   it("ignores labels other than the trigger label", async () => {
     installationToken();
     fleetConfig(null);
