@@ -7,10 +7,10 @@ import { createDb } from "../../src/db/client.js";
 import { enqueueTask } from "../../src/db/queries/index.js";
 import { type OpsServer, startOpsServer } from "../../src/http/ops-server.js";
 import { metricsRoute } from "../../src/metrics/route.js";
-import { type RunningServer, startWebhookServer } from "../../src/server.js";
+import type { RunningServer } from "../../src/server.js";
 import { taskInput } from "../db/fixtures.js";
-import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
 import { issuesPayload } from "../helpers/payloads.js";
+import { startTestWebhookServer } from "../helpers/webhook-server.js";
 import { useTestDatabase } from "../support/db.js";
 import { moved, scrape } from "./support/scrape.js";
 
@@ -106,17 +106,9 @@ describe("the runner's ops server", () => {
 describe("the webhook server", () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startWebhookServer({
-      db: database.db,
+    server = await startTestWebhookServer(database.db, {
       log,
-      appId: 1,
-      privateKey: TEST_PRIVATE_KEY,
       webhookSecret: SECRET,
-      webhookPath: "/api/github/webhooks",
-      // A closed port: any GitHub call would fail the delivery.
-      githubApiUrl: "http://127.0.0.1:9",
-      port: 0,
-      host: "127.0.0.1",
       routes: [metricsRoute(database.db)],
     });
   });

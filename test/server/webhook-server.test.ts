@@ -1,31 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { sign } from "@octokit/webhooks-methods";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events, tasks, webhookDeliveries } from "../../src/db/schema.js";
-import { type RunningServer, startWebhookServer } from "../../src/server.js";
-import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
+import type { RunningServer } from "../../src/server.js";
 import { issuesPayload } from "../helpers/payloads.js";
+import { startTestWebhookServer, TEST_WEBHOOK_SECRET } from "../helpers/webhook-server.js";
 import { createTestDatabase } from "../support/db.js";
 
-const SECRET = "test-webhook-secret";
+const SECRET = TEST_WEBHOOK_SECRET;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: RunningServer;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startWebhookServer({
-    db: database.db,
-    log: pino({ level: "silent" }),
-    appId: 1,
-    privateKey: TEST_PRIVATE_KEY,
-    webhookSecret: SECRET,
-    webhookPath: "/api/github/webhooks",
-    githubApiUrl: "http://127.0.0.1:9",
-    port: 0,
-    host: "127.0.0.1",
-  });
+  server = await startTestWebhookServer(database.db);
 });
 
 afterAll(async () => {
@@ -167,17 +156,7 @@ describe("the webhook endpoint", () => {
 describe("readiness without a database", () => {
   it("answers 503 once the database is gone, while health stays 200", async () => {
     const gone = await createTestDatabase();
-    const lonely = await startWebhookServer({
-      db: gone.db,
-      log: pino({ level: "silent" }),
-      appId: 1,
-      privateKey: TEST_PRIVATE_KEY,
-      webhookSecret: SECRET,
-      webhookPath: "/api/github/webhooks",
-      githubApiUrl: "http://127.0.0.1:9",
-      port: 0,
-      host: "127.0.0.1",
-    });
+    const lonely = await startTestWebhookServer(gone.db);
     try {
       await gone.close();
       const ready = await fetch(`${lonely.url}/readyz`);

@@ -1,3 +1,4 @@
+import { isRecord, num, parseTypedJsonLine, str } from "./json-line.js";
 import type { LineSignal } from "./read-lines.js";
 
 /**
@@ -40,13 +41,8 @@ export interface CodexSummary {
 const ITEM_EVENTS = new Set(["item.started", "item.updated", "item.completed"]);
 
 export function parseCodexJsonLine(line: string): CodexEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(value) || typeof value.type !== "string") return null;
+  const value = parseTypedJsonLine(line);
+  if (value === null) return null;
   switch (value.type) {
     case "thread.started":
       return { type: "thread.started", threadId: str(value.thread_id) };
@@ -128,18 +124,4 @@ export function summarizeCodexJson(lines: Iterable<string>): CodexSummary {
     }
   }
   return summary;
-}
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }

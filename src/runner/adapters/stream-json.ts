@@ -1,3 +1,4 @@
+import { isRecord, type Json, num, parseTypedJsonLine, str } from "./json-line.js";
 import type { LineSignal } from "./read-lines.js";
 
 /**
@@ -52,13 +53,8 @@ export interface TimedLine {
 }
 
 export function parseStreamJsonLine(line: string): StreamEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(value) || typeof value.type !== "string") return null;
+  const value = parseTypedJsonLine(line);
+  if (value === null) return null;
   const sessionId = str(value.session_id);
   switch (value.type) {
     case "system":
@@ -150,24 +146,10 @@ export function summarizeStreamJson(lines: Iterable<string | TimedLine>): Stream
   return summary;
 }
 
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function messageContent(value: Json): Json[] {
   const message = value.message;
   if (!isRecord(message) || !Array.isArray(message.content)) return [];
   return message.content.filter(isRecord);
-}
-
-function str(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
 /**
