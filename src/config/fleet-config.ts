@@ -140,6 +140,11 @@ export const fleetConfigSchema = z
   .object({
     _extends: z
       .string()
+      // What Probot's config reader accepts; anything else fails there, at every event.
+      .regex(
+        /^(?:[a-zA-Z\d](?:[a-zA-Z\d]|-(?=[a-zA-Z\d])){0,38}\/)?[-.\w]+(?::[-./\w]+\.[yY][aA]?[mM][lL])?$/,
+        "a repository to extend, like .github or org/repo:path.yml",
+      )
       .optional()
       .describe("inherit from another repo's fleet.yml, e.g. `.github` or `org/repo:path.yml`"),
     trigger: z
@@ -218,14 +223,74 @@ export interface ConfigError {
   message: string;
 }
 
-/** Validates parsed YAML; never throws, so a bad file becomes a readable report instead of a crash. */
-export function parseFleetConfig(raw: unknown): ConfigResult {
+/** One problem of a parsed file: the keys that lead to the setting, and what is wrong with it. */
+export interface ConfigIssue {
+  keys: PropertyKey[];
+  message: string;
+}
+
+/** The schema's verdict with each problem's keys, one per unknown key (zod lists them together). */
+export function checkFleetConfig(
+  raw: unknown,
+): { ok: true; config: FleetConfig } | { ok: false; issues: ConfigIssue[] } {
+  const tagged = taggedValues(raw);
+  if (tagged.length > 0) return { ok: false, issues: tagged };
   const result = fleetConfigSchema.safeParse(raw ?? {});
   if (result.success) return { ok: true, config: result.data };
   return {
     ok: false,
-    errors: result.error.issues.map((issue) => ({
-      path: issue.path.length ? issue.path.join(".") : "(root)",
+    issues: result.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ keys: [...issue.path, key], message: "not a known setting" }))
+        : [{ keys: issue.path, message: issue.message }],
+    ),
+  };
+}
+
+/**
+ * YAML's `!!binary`, `!!set`, `!!omap` and `!!timestamp` parse to objects that zod would take
+ * apart as maps (a Buffer's every method an unknown key); the schema only speaks plain data.
+ */
+function taggedValues(raw: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<object>();
+  // A loop, not recursion: however deep the data nests, this does not run out of stack.
+  const pending: { value: unknown; keys: PropertyKey[] }[] = [{ value: raw, keys: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, keys } = next;
+    if (typeof value !== "object" || value === null || seen.has(value)) continue;
+    seen.add(value);
+    const proto = Object.getPrototypeOf(value);
+    if (Array.isArray(value) || proto === Object.prototype || proto === null) {
+      // Pushed last to first, so they come off the stack in the file's order.
+      for (const [key, item] of Object.entries(value).reverse()) {
+        pending.push({ value: item, keys: [...keys, Array.isArray(value) ? Number(key) : key] });
+      }
+    } else {
+      const kind =
+        (value as { constructor?: { name?: string } }).constructor?.name ?? "tagged value";
+      issues.push({ keys, message: `a ${kind}, not plain YAML: drop its !!tag` });
+    }
+  }
+  return issues;
+}
+
+/** `agent.env.0`; a key that is blank, dotted or odd is quoted, so it reads as what it is. */
+export function formatKeyPath(keys: readonly PropertyKey[]): string {
+  if (keys.length === 0) return "(root)";
+  return keys
+    .map((key) => (/^[\w-]+$/.test(String(key)) ? String(key) : JSON.stringify(String(key))))
+    .join(".");
+}
+
+/** Validates parsed YAML; never throws, so a bad file becomes a readable report instead of a crash. */
+export function parseFleetConfig(raw: unknown): ConfigResult {
+  const checked = checkFleetConfig(raw);
+  if (checked.ok) return checked;
+  return {
+    ok: false,
+    errors: checked.issues.map((issue) => ({
+      path: formatKeyPath(issue.keys),
       message: issue.message,
     })),
   };

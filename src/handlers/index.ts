@@ -54,14 +54,18 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
     });
 
     app.on("issues.labeled", async (context) => {
+      const facts = issueFacts(context);
+      if (!facts) return;
       const health = configHealthGitHub(context.octokit, context.payload.repository.full_name);
-      await onIssueLabeled(domain(context), githubFor(context), issueFacts(context), health);
+      await onIssueLabeled(domain(context), githubFor(context), facts, health);
     });
     app.on("issues.unlabeled", async (context) => {
-      await onIssueWithdrawn(domain(context), githubFor(context), issueFacts(context), "unlabeled");
+      const facts = issueFacts(context);
+      if (facts) await onIssueWithdrawn(domain(context), githubFor(context), facts, "unlabeled");
     });
     app.on("issues.closed", async (context) => {
-      await onIssueWithdrawn(domain(context), githubFor(context), issueFacts(context), "closed");
+      const facts = issueFacts(context);
+      if (facts) await onIssueWithdrawn(domain(context), githubFor(context), facts, "closed");
     });
     app.on("issues.edited", async (context) => {
       const { payload } = context;

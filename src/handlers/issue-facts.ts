@@ -4,11 +4,20 @@ import type { IssueFacts } from "../tasks/issue-facts.js";
 
 type IssueContext = Context<"issues.labeled" | "issues.unlabeled" | "issues.closed">;
 
-/** Lifts the facts the domain needs out of an issues webhook payload. */
-export function issueFacts(context: IssueContext): IssueFacts {
+/**
+ * Lifts the facts the domain needs out of an issues webhook payload. Null without an
+ * installation: there is none to act as, and failing the delivery would not bring one.
+ */
+export function issueFacts(context: IssueContext): IssueFacts | null {
   const { payload } = context;
   const installationId = payload.installation?.id;
-  if (installationId === undefined) throw new Error("issues webhook without an installation id");
+  if (installationId === undefined) {
+    context.log.warn(
+      { event: `${context.name}.${payload.action}`, delivery: context.id },
+      "issues delivery without an installation; ignored",
+    );
+    return null;
+  }
   const label = "label" in payload ? payload.label?.name : undefined;
   return {
     deliveryId: context.id,

@@ -65,7 +65,8 @@ describe("fleet.yml schema", () => {
     [{ agent: { adapter: "gpt" } }, "agent.adapter"],
     [{ agent: { env: ["lower-case"] } }, "agent.env.0"],
     [{ agent: { command: [] } }, "agent.command"],
-    [{ unknownKey: true }, "(root)"],
+    [{ unknownKey: true }, "unknownKey"],
+    [{ agent: { bogus: 1, "odd key": 2 } }, 'agent."odd key"'],
   ])("reports %j at %s", (raw, path) => {
     const parsed = parseFleetConfig(raw);
     expect(parsed.ok).toBe(false);
