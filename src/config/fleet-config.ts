@@ -296,6 +296,18 @@ export function parseFleetConfig(raw: unknown): ConfigResult {
   };
 }
 
+/** Comments and check runs list at most this many problems: GitHub caps their size. */
+export const MAX_LISTED_CONFIG_ERRORS = 50;
+
 export function formatConfigErrors(errors: readonly ConfigError[]): string {
-  return errors.map((e) => `- \`${e.path}\`: ${e.message}`).join("\n");
+  const listed = errors
+    .slice(0, MAX_LISTED_CONFIG_ERRORS)
+    .map((e) => `- \`${e.path}\`: ${e.message}`);
+  return [...listed, ...moreConfigErrors(errors.length)].join("\n");
+}
+
+/** The line saying how many problems were left out of a capped list, if any were. */
+export function moreConfigErrors(count: number): string[] {
+  const more = count - MAX_LISTED_CONFIG_ERRORS;
+  return more > 0 ? [`… and ${more} more (\`fleet config validate\` lists them all)`] : [];
 }

@@ -1,3 +1,4 @@
+import { MAX_LISTED_CONFIG_ERRORS, moreConfigErrors } from "../config/fleet-config.js";
 import type { LocatedConfigError } from "../config/fleet-config-file.js";
 import { MARKER } from "./messages.js";
 
@@ -11,7 +12,10 @@ export function configErrorTable(errors: readonly LocatedConfigError[]): string 
   return [
     "| property | problem | line |",
     "|---|---|---|",
-    ...errors.map((e) => `| \`${cell(e.path)}\` | ${cell(e.message)} | ${e.line ?? "—"} |`),
+    ...errors
+      .slice(0, MAX_LISTED_CONFIG_ERRORS)
+      .map((e) => `| \`${cell(e.path)}\` | ${cell(e.message)} | ${e.line ?? "—"} |`),
+    ...moreConfigErrors(errors.length).map((line) => `\n${line}`),
   ].join("\n");
 }
 
