@@ -45,6 +45,7 @@ export async function deliverNewPull(
     dir: meta.worktreeDir,
     cloneUrl: task.cloneUrl,
     branch: meta.branch,
+    defaultBranch: task.defaultBranch,
     token,
   });
   const headSha = await ctx.workspaces.headSha(meta.worktreeDir);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 export const MAX_BODY_CHARS = 20_000;
 export const MAX_CONTEXT_CHARS = 30_000;
-const MAX_TITLE_CHARS = 300;
+export const MAX_TITLE_CHARS = 300;
 
 /** What the agent is asked to do besides the issue itself. */
 export type PromptWork =
@@ -30,9 +30,11 @@ export interface PromptInput {
  * Issue text, check output, review comments and file names are attacker-controlled, so each
  * goes inside a fence whose marker carries a hash of the text itself (the text cannot predict
  * it) and any fence-like marker in the text is defaced, so the block cannot be closed early.
+ * Text a person reading the issue on GitHub would not see (HTML comments, invisible and
+ * bidirectional Unicode controls) is removed first: the agent reads only what the human saw.
  */
 export function buildPrompt({ repoFullName, issue, branch, work }: PromptInput): string {
-  const title = neutralise(issue.title.replace(/\s+/g, " ").trim()).slice(0, MAX_TITLE_CHARS);
+  const title = neutralise(issue.title).replace(/\s+/g, " ").trim().slice(0, MAX_TITLE_CHARS);
   const body = capped(neutralise(issue.body ?? ""), MAX_BODY_CHARS, "issue body");
   const tag = fenceTag("ISSUE", `${title}\n${body}`);
   const job = work ?? { kind: "implement" };
@@ -119,10 +121,30 @@ function fenceTag(kind: "ISSUE" | "CONTEXT", text: string): string {
   return `UNTRUSTED-${kind}-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
 }
 
-/** Defaces anything that could pass for a fence marker and strips control characters. */
+/** Defaces anything that could pass for a fence marker and strips hidden text. */
 function neutralise(text: string): string {
-  return text
-    .replace(/[^\P{Cc}\t\n\r]/gu, "") // control characters other than tab and newlines
+  return stripHidden(text)
     .replace(/<{3,}|>{3,}/g, (run) => run.split("").join(" "))
     .replace(/untrusted[\s_-]*(issue|context)/gi, "[fence marker removed]");
+}
+
+// Zero-width and bidi controls, word joiners and invisible operators, BOM, soft hyphen, the Arabic
+// letter mark and tag characters (which can spell out a whole hidden instruction). Variation
+// selectors stay: emoji need them and they carry no text.
+const INVISIBLE =
+  /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u{E0000}-\u{E007F}]/gu;
+
+/** An HTML comment, or one left open, which GitHub hides to the end of the text. */
+const HTML_COMMENT = /<!--[\s\S]*?(?:--!?>|$)/g;
+
+/**
+ * Removes what GitHub does not show: control characters other than tab and newlines, invisible
+ * and bidi format characters, then HTML comments, including one an invisible character split
+ * (`<!\u200B--`). One pass each: text a removal joins (`<!<!-- -->--`) was shown on GitHub too.
+ */
+export function stripHidden(text: string): string {
+  return text
+    .replace(/[^\P{Cc}\t\n\r]/gu, "")
+    .replace(INVISIBLE, "")
+    .replace(HTML_COMMENT, "");
 }

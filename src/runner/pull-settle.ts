@@ -74,6 +74,7 @@ export async function pushToPull(
     dir: input.dir,
     cloneUrl: task.cloneUrl,
     branch: input.pull.branch,
+    defaultBranch: task.defaultBranch,
     token,
     mode: input.mode,
   });

@@ -57,7 +57,13 @@ export async function revertMerge(
       return null;
     }
     if (!(await mayProceed(ctx, dir)) || !(await stillHeld(ctx))) return null;
-    await ctx.workspaces.push({ dir, cloneUrl: task.cloneUrl, branch, token: access.token });
+    await ctx.workspaces.push({
+      dir,
+      cloneUrl: task.cloneUrl,
+      branch,
+      defaultBranch: task.defaultBranch,
+      token: access.token,
+    });
     const headSha = await ctx.workspaces.headSha(dir);
     const title = original?.issueTitle ?? task.issueTitle;
     // An earlier attempt may have opened it already: createPullRequest returns that one.

@@ -273,6 +273,8 @@ export class Workspaces {
     dir: string;
     cloneUrl: string;
     branch: string;
+    /** Named so the push guard refuses it outright, whatever the branch name says. */
+    defaultBranch: string;
     token?: string;
     mode?: PushMode;
   }): Promise<void> {
@@ -290,6 +292,7 @@ export class Workspaces {
     await git(["push", "--no-verify", "--quiet", ...how, req.cloneUrl, refspec], {
       cwd: req.dir,
       token: req.token,
+      defaultBranch: req.defaultBranch,
     });
     this.log?.info({ branch: req.branch, dir: req.dir, mode: mode.kind }, "branch pushed");
   }

@@ -43,6 +43,7 @@ describe("rebase", () => {
       dir,
       cloneUrl: repo.cloneUrl,
       branch: "fleet/1-feature",
+      defaultBranch: "main",
       mode: { kind: "lease", expectSha: oldHead },
     });
     expect(repo.sha("refs/heads/fleet/1-feature")).toBe(rebased);
@@ -64,6 +65,7 @@ describe("rebase", () => {
         dir,
         cloneUrl: repo.cloneUrl,
         branch: "fleet/2-x",
+        defaultBranch: "main",
         mode: { kind: "lease", expectSha: oldHead },
       })
       .catch((e: unknown) => e);
@@ -119,6 +121,7 @@ describe("merge leaving conflicts", () => {
       dir,
       cloneUrl: repo.cloneUrl,
       branch: "fleet/4-readme",
+      defaultBranch: "main",
       mode: { kind: "fast-forward" },
     });
     expect(repo.sha("refs/heads/fleet/4-readme")).toBe(head);
@@ -161,6 +164,7 @@ describe("fast-forward push", () => {
         dir,
         cloneUrl: repo.cloneUrl,
         branch: "fleet/7-ff",
+        defaultBranch: "main",
         mode: { kind: "fast-forward" },
       }),
     ).rejects.toThrow(/rejected|non-fast-forward|fetch first/);

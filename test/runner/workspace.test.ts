@@ -104,7 +104,7 @@ describe("Workspaces", () => {
     expect(await ws.hasChangesSince(dir, baseSha)).toBe(true);
     expect((await ws.changedFiles(dir, baseSha)).sort()).toEqual(["README.md", "a.txt", "b.txt"]);
 
-    await ws.push({ dir, cloneUrl, branch });
+    await ws.push({ dir, cloneUrl, branch, defaultBranch: "main" });
     expect(remoteSha(`refs/heads/${branch}`)).toBe(sh(["rev-parse", "HEAD"], dir));
     expect(
       sh(["ls-tree", "-r", "--name-only", `refs/heads/${branch}`], remote)
@@ -252,7 +252,7 @@ describe("credentials", () => {
     expect(baseSha).toBe(remoteSha("main"));
     writeFileSync(join(dir, "http.txt"), "pushed with the token\n");
     expect(await ws.commitAll(dir, "over http")).toBe(true);
-    await ws.push({ dir, cloneUrl: httpUrl, branch, token });
+    await ws.push({ dir, cloneUrl: httpUrl, branch, defaultBranch: "main", token });
     expect(remoteSha(`refs/heads/${branch}`)).toBe(sh(["rev-parse", "HEAD"], dir));
     expect(
       server.requests.filter((r) => r.authorized && r.method === "POST").length,
@@ -268,7 +268,7 @@ describe("credentials", () => {
     );
 
     const wrong = await ws
-      .push({ dir, cloneUrl: httpUrl, branch, token: `${token}-wrong` })
+      .push({ dir, cloneUrl: httpUrl, branch, defaultBranch: "main", token: `${token}-wrong` })
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(GitError);
     expect(String((wrong as Error).message)).not.toContain(token);
@@ -289,7 +289,9 @@ describe("credentials", () => {
 
     // the agent points the remote URL at a server of its choosing
     sh(["config", `url.http://127.0.0.1:9/steal/.insteadOf`, httpUrl], dir, "agent");
-    await expect(ws.push({ dir, cloneUrl: httpUrl, branch, token })).rejects.toThrow(
+    await expect(
+      ws.push({ dir, cloneUrl: httpUrl, branch, defaultBranch: "main", token }),
+    ).rejects.toThrow(
       /refusing to send credentials.*url\.http:\/\/127\.0\.0\.1:9\/steal\/\.insteadof/,
     );
     sh(["config", "--unset", `url.http://127.0.0.1:9/steal/.insteadOf`], dir, "agent");
@@ -304,7 +306,7 @@ describe("credentials", () => {
     }
     writeFileSync(join(dir, "y.txt"), "y\n");
     expect(await ws.commitAll(dir, "y")).toBe(true);
-    await ws.push({ dir, cloneUrl: httpUrl, branch, token });
+    await ws.push({ dir, cloneUrl: httpUrl, branch, defaultBranch: "main", token });
     expect(existsSync(leak)).toBe(false);
     expect(sh(["show", `refs/heads/${branch}:y.txt`], remote)).toBe("y");
   });
