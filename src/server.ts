@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { createNodeMiddleware, Probot } from "probot";
 import type { Clock } from "./config/clock.js";
 import type { Db } from "./db/client.js";
-import { fleetOctokitClass } from "./github/octokit-class.js";
+import { fleetGitHubClient } from "./github/octokit-class.js";
 import { fleetApp } from "./handlers/index.js";
 import { healthRoute } from "./http/health.js";
 import { type HttpRoute, serveRoutes } from "./http/route.js";
@@ -21,7 +21,10 @@ export interface WebhookServerOptions {
   webhookSecret: string;
   webhookPath: string;
   githubApiUrl: string | undefined;
+  /** Probot's write pacing; rate-limit retries stay on either way. */
   githubThrottle?: boolean;
+  /** Real ms a GitHub request may wait for an answer before it is retried. */
+  githubTimeoutMs?: number;
   port: number;
   host: string | undefined;
   /** Pages served beside the webhooks: metrics, the dashboard. */
@@ -42,7 +45,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     privateKey: options.privateKey,
     secret: options.webhookSecret,
     log: options.log.child({ name: "probot" }),
-    Octokit: fleetOctokitClass({ throttle: options.githubThrottle ?? true }),
+    ...fleetGitHubClient({
+      pacing: options.githubThrottle ?? true,
+      timeoutMs: options.githubTimeoutMs,
+    }),
     ...(options.githubApiUrl ? { baseUrl: options.githubApiUrl } : {}),
   });
   probot.onAny((event) => webhooksReceived.inc({ event: event.name }));

@@ -18,6 +18,15 @@ const envSchema = z.object({
   WEBHOOK_PATH: z.string().default("/api/github/webhooks"),
   GITHUB_API_URL: z.string().url().optional(),
   FLEET_GITHUB_THROTTLE: z.enum(["true", "false"]).default("true"),
+  FLEET_GITHUB_TIMEOUT: durationSchema
+    .pipe(z.number().positive("a timeout above 0"))
+    .prefault("30s"),
+  // 0 or off: no sweep.
+  FLEET_REDELIVERY_INTERVAL: z
+    .union([z.enum(["0", "off"]).transform(() => 0), durationSchema], {
+      error: "a duration like 15m, or 0 or off for no sweep",
+    })
+    .prefault("15m"),
   FLEET_RUNNER_ID: z.string().optional(),
   FLEET_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   FLEET_LEASE_TTL: durationSchema.prefault("60s"),
@@ -43,7 +52,12 @@ export interface Settings {
   webhookSecret: string | undefined;
   webhookPath: string;
   githubApiUrl: string | undefined;
+  /** Probot's write pacing; rate-limit retries stay on either way. */
   githubThrottle: boolean;
+  /** Real ms a GitHub request may wait for an answer (not scaled by the clock). */
+  githubTimeoutMs?: number;
+  /** Configured ms between sweeps for failed webhook deliveries; 0 turns the sweep off. */
+  redeliveryIntervalMs?: number;
   runnerId: string | undefined;
   runnerConcurrency: number;
   leaseTtlMs: number;
@@ -75,6 +89,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     webhookPath: e.WEBHOOK_PATH,
     githubApiUrl: e.GITHUB_API_URL,
     githubThrottle: e.FLEET_GITHUB_THROTTLE === "true",
+    githubTimeoutMs: e.FLEET_GITHUB_TIMEOUT,
+    redeliveryIntervalMs: e.FLEET_REDELIVERY_INTERVAL,
     runnerId: e.FLEET_RUNNER_ID,
     runnerConcurrency: e.FLEET_RUNNER_CONCURRENCY,
     leaseTtlMs: e.FLEET_LEASE_TTL,

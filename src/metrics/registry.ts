@@ -145,6 +145,13 @@ export const githubRequests = new Counter({
   registers,
 });
 
+export const webhookRedeliveries = new Counter({
+  name: "fleet_webhook_redeliveries_total",
+  help: "Missed webhook deliveries the sweep asked GitHub to redeliver, by result (requested, failed, given_up).",
+  labelNames: ["result"] as const,
+  registers,
+});
+
 export const webhooksReceived = new Counter({
   name: "fleet_webhooks_received_total",
   help: "Verified webhook deliveries, by event.",

@@ -23,7 +23,7 @@ async function installationOctokit(throttle: boolean) {
     appId: 1,
     privateKey: TEST_PRIVATE_KEY,
     log: pino({ level: "silent" }),
-    Octokit: fleetOctokitClass({ throttle }),
+    Octokit: fleetOctokitClass({ pacing: throttle }),
   });
   const octokit = await probot.auth(7);
   // The installation token is fetched lazily, by the first call that needs it.

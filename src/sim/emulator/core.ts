@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { allows } from "./auth.js";
 import { SimulatedCi } from "./ci.js";
+import { Faults } from "./faults.js";
 import { countCommits, diffFiles, listBranches } from "./git.js";
 import { HttpError, notFound } from "./http.js";
 import { mergeabilityOf } from "./mergeability.js";
@@ -44,6 +45,8 @@ export class Core {
   /** The CI app ("GitHub Actions"): its check runs are the ones the simulated CI writes. */
   readonly ciApp: AppInfo;
   readonly ci: SimulatedCi;
+  /** Injected failures of the API and of webhook deliveries; none unless a plan is set. */
+  readonly faults = new Faults();
   /** Proves a push notice came from one of this emulator's own hooks. */
   readonly pushSecret = randomBytes(24).toString("hex");
   private readonly repoLocks = new Map<string, Promise<unknown>>();
@@ -101,6 +104,7 @@ export class Core {
       appId: opts.appId,
       url: opts.webhookUrl,
       log: opts.log,
+      faults: this.faults,
     });
   }
 

@@ -25,6 +25,8 @@ export interface Reply {
   body?: unknown;
   raw?: { text: string | Buffer; contentType: string };
   headers?: Record<string, string>;
+  /** Never answered: the request hangs until the client gives up (an injected timeout). */
+  hold?: boolean;
 }
 
 /** Slices a list by `per_page`/`page` and adds the Link header @octokit/plugin-paginate-rest follows. */

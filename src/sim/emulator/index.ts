@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { CiMatch, CiOutcome, CiRule, CiRun } from "./ci.js";
 import { addStatus } from "./commit-statuses.js";
 import { Core } from "./core.js";
+import type { FaultPlan, FaultStats } from "./faults.js";
 import { initBareRepo, logCommits, resolveCommit } from "./git.js";
 import { type MergeMethod, mergePull } from "./merge.js";
 import { openApiLoadMs } from "./openapi.js";
@@ -18,6 +19,7 @@ import { installPushHook } from "./push-hook.js";
 import { addReview } from "./reviews.js";
 import { appRoutes } from "./routes/app.js";
 import { checkRoutes } from "./routes/checks.js";
+import { hookRoutes } from "./routes/hooks.js";
 import { issueRoutes } from "./routes/issues.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
@@ -48,6 +50,7 @@ import type {
 import { commitOnBranch } from "./web-commits.js";
 
 export { DEFAULT_CI_RULE } from "./ci.js";
+export { API_FAULT_KINDS, type ApiFaultKind, type FaultPlan, type FaultStats } from "./faults.js";
 export type {
   CheckRun,
   CheckSuite,
@@ -277,6 +280,19 @@ export interface Emulator {
   /** Resends a delivery's payload with the same X-GitHub-Delivery. */
   redeliver(deliveryId: string): Promise<Delivery>;
   deliveries(): Delivery[];
+  /**
+   * Injects faults from now on: REST requests failed (500, 502, a secondary rate limit, a 429
+   * rate limit, a timeout never answered) and first webhook deliveries dropped (recorded as
+   * timed out; the app hears nothing until someone redelivers) or held back. The same seed gives
+   * the same decisions in the same order; null stops injecting. The helpers that resolve once
+   * the app answered (addLabel, comment...) resolve at once, unsent, for a delivery a fault
+   * dropped or held back; `settled()` waits for the held ones.
+   */
+  setFaults(plan: FaultPlan | null): void;
+  /** Every fault injected so far, by kind. */
+  faultStats(): FaultStats;
+  /** Guids of dropped deliveries no attempt has brought to the app yet. */
+  unrecoveredDrops(): string[];
   /** Shortcuts over `state` for reports. */
   pulls(slug: string): PullSummary[];
   comments(slug: string, issue: number): CommentSummary[];
@@ -315,6 +331,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       ...reviewRoutes,
       ...checkRoutes,
       ...statusRoutes,
+      ...hookRoutes,
     },
     { checkResponses: opts.checkResponses ?? true },
   );
@@ -522,6 +539,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
 
     redeliver: (deliveryId) => core.hooks.redeliver(deliveryId),
     deliveries: () => core.hooks.list(),
+    setFaults: (plan) => core.faults.set(plan),
+    faultStats: () => core.faults.stats(),
+    unrecoveredDrops: () => core.hooks.unrecoveredDrops(),
     pulls: (slug) =>
       store.pullsOf(slug).map((p) => ({
         number: p.number,

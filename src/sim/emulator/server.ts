@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearer, verifyAppJwt } from "./auth.js";
 import type { Core } from "./core.js";
+import { faultReply } from "./fault-replies.js";
 import { HttpError, type Reply } from "./http.js";
 import { checkResponse, matchRoute, validateBody } from "./openapi.js";
 import { PUSH_PATH, PUSH_REPO_HEADER, PUSH_SECRET_HEADER, parseRefUpdates } from "./push-hook.js";
@@ -36,6 +37,9 @@ export function createHandler(
     const { op, params } = match;
     const key = `${op.method} ${op.template}`;
     stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+    // Before anything else runs: a failed request changes nothing.
+    const fault = core.faults.nextApiFault();
+    if (fault) return faultReply(fault, newRequestId());
     const route = routes[key];
     if (!route) {
       return invalid(501, `Not Implemented: the GitHub emulator does not serve ${key}`);
@@ -106,6 +110,7 @@ export function createHandler(
           return { status: 500, body: { message: String((error as Error)?.message ?? error) } };
         })
         .then((reply) => {
+          if (reply.hold) return;
           send(res, reply);
           core.opts.log?.debug(
             {
@@ -151,11 +156,15 @@ const UNCHECKABLE = new Set([
   "GET /app/installations",
 ]);
 
+function newRequestId(): string {
+  return randomBytes(8).toString("hex").toUpperCase();
+}
+
 function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = {
     "x-github-media-type": "github.v3; format=json",
     "x-github-api-version-selected": "2022-11-28",
-    "x-github-request-id": randomBytes(8).toString("hex").toUpperCase(),
+    "x-github-request-id": newRequestId(),
     "x-ratelimit-limit": "5000",
     "x-ratelimit-remaining": "4999",
     "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),

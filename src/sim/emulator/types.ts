@@ -191,14 +191,24 @@ export interface InstallationToken {
 }
 
 export interface Delivery {
+  /** The event's guid (X-GitHub-Delivery), shared by its redeliveries. */
   id: string;
+  /** This attempt's id in GitHub's list of deliveries: each redelivery is an attempt of its own. */
+  attemptId: number;
   event: string;
   action: string | undefined;
   /** HTTP status the app answered; 0 while pending, when no webhook URL is set, or on a network error. */
   status: number;
+  /** "timed out" when the app did not answer in time, or when a fault dropped the delivery. */
   error?: string;
   redelivery: boolean;
   payload: Record<string, unknown>;
+  /** When the attempt began; unset while it waits its turn or is held back. */
+  deliveredAt?: number;
+  /** Real ms the attempt took. */
+  durationMs?: number;
+  /** An injected fault: dropped (recorded as timed out, never sent) or held back `ms`. */
+  fault?: { kind: "drop" } | { kind: "delay"; ms: number };
 }
 
 export interface RouteStats {
