@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/chaos/**"],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -24,7 +24,7 @@ export default defineConfig({
         // the rest, so no other file competes with them for the CPU.
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/chaos/**/*.test.ts"],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

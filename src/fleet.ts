@@ -7,9 +7,10 @@ import { createDb, type Db } from "./db/client.js";
 import { runningEmbeddedUrl, startEmbeddedPostgres } from "./db/embedded.js";
 import { migrate } from "./db/migrate.js";
 import { probotDashboardIssueGitHubFactory } from "./github/dashboard-issue-github.js";
-import { fleetOctokitClass } from "./github/octokit-class.js";
+import { fleetGitHubClient } from "./github/octokit-class.js";
 import { probotDeliveryFactory } from "./github/octokit-github.js";
 import { probotPullGitHubFactory } from "./github/pull-github.js";
+import { probotRedeliveryGitHub } from "./github/redelivery-github.js";
 import { probotReportGitHub } from "./github/report-github.js";
 import { fleetApp } from "./handlers/index.js";
 import { startOpsServer } from "./http/ops-server.js";
@@ -19,6 +20,10 @@ import { startReportScheduler } from "./report/scheduler.js";
 import { Runner } from "./runner/runner.js";
 import { startWebhookServer } from "./server.js";
 import { dashboardRoutes } from "./web/dashboard.js";
+import {
+  DEFAULT_REDELIVERY_INTERVAL_MS,
+  RedeliverySweeper,
+} from "./webhooks/redelivery-sweeper.js";
 
 export type FleetMode = "all" | "server" | "runner";
 
@@ -115,12 +120,23 @@ export async function startFleet(
         webhookPath: settings.webhookPath,
         githubApiUrl: settings.githubApiUrl,
         githubThrottle: settings.githubThrottle,
+        githubTimeoutMs: settings.githubTimeoutMs,
         port: settings.port,
         host: settings.host,
         routes: [metricsRoute(database.db), dashboard.route],
       });
       fleet.webhookUrl = server.webhookUrl;
       closers.push(() => server.close());
+      // GitHub never redelivers a failed webhook by itself: the server processes sweep for them.
+      const redelivery = new RedeliverySweeper({
+        db: database.db,
+        clock,
+        log: log.child({ name: "redelivery" }),
+        github: probotRedeliveryGitHub(server.probot),
+        intervalMs: settings.redeliveryIntervalMs ?? DEFAULT_REDELIVERY_INTERVAL_MS,
+      });
+      redelivery.start();
+      closers.push(() => redelivery.stop());
     }
     if (mode === "runner") {
       // No webhook server here: health checks and the scraper still need an HTTP endpoint.
@@ -138,7 +154,10 @@ export async function startFleet(
         appId: settings.appId as number,
         privateKey: settings.privateKey as string,
         log: log.child({ name: "probot" }),
-        Octokit: fleetOctokitClass({ throttle: settings.githubThrottle }),
+        ...fleetGitHubClient({
+          pacing: settings.githubThrottle,
+          timeoutMs: settings.githubTimeoutMs,
+        }),
         ...(settings.githubApiUrl ? { baseUrl: settings.githubApiUrl } : {}),
       });
       const policyDeps = { db: database.db, clock, log: log.child({ name: "policy" }) };

@@ -3,6 +3,7 @@ import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from "drizzle
 import type { PgTransaction } from "drizzle-orm/pg-core";
 import pg from "pg";
 import type { Logger } from "pino";
+import { makePoolPatient } from "./patient-pool.js";
 import * as schema from "./schema.js";
 
 export type Schema = typeof schema;
@@ -17,9 +18,18 @@ export function createDb(
   options: { log?: Logger; max?: number } = {},
 ): { db: Db; pool: pg.Pool; close(): Promise<void> } {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // A restart or failover of a few seconds is waited out rather than failing every query in it.
+  makePoolPatient(pool, { log: options.log });
   // An idle client losing its connection (server restart, network) must not crash the process.
   pool.on("error", (err) => {
     options.log?.warn({ err: err.message }, "postgres pool client error");
+  });
+  // Nor may a checked-out one (pool.connect(): a lock held across GitHub calls), which the pool
+  // stops listening to: the error reaches its next query instead, and release(err) drops it.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => {
+      options.log?.debug({ err: err.message }, "postgres connection lost");
+    });
   });
   const db = drizzle(pool, { schema });
   let closed: Promise<void> | undefined;

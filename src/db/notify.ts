@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { DbOrTx } from "./client.js";
+import { DEFAULT_DB_PATIENCE_MS, isConnectionLost, isUnreachable } from "./patient-pool.js";
 
 export const TASK_QUEUED = "fleet_task_queued";
 export const TASK_CANCELLED = "fleet_task_cancelled";
@@ -97,7 +98,7 @@ export async function listen(
     }, backoff);
   };
 
-  current = await connect();
+  current = await connectPatiently(connect);
   return {
     close: async () => {
       closed = true;
@@ -107,4 +108,21 @@ export async function listen(
       await client?.end();
     },
   };
+}
+
+/**
+ * The first connection, tried again while the server restarts (as later reconnects are): a
+ * process starting during a database restart waits for it rather than exiting.
+ */
+async function connectPatiently(connect: () => Promise<pg.Client>): Promise<pg.Client> {
+  const deadline = Date.now() + DEFAULT_DB_PATIENCE_MS;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return await connect();
+    } catch (error) {
+      const transient = isUnreachable(error) || isConnectionLost(error);
+      if (!transient || Date.now() + wait > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }

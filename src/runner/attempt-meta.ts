@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -31,6 +32,35 @@ export async function writeAttemptMeta(attemptDir: string, meta: AttemptMeta): P
 export async function readAttemptMeta(attemptDir: string): Promise<AttemptMeta | null> {
   try {
     return JSON.parse(await readFile(join(attemptDir, META_FILE), "utf8")) as AttemptMeta;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+const AGENT_FILE = "agent.json";
+
+/**
+ * The agent's identity, written in the same tick as its spawn: a runner killed before the pid
+ * reached the database still finds its agent after a restart, instead of starting another beside
+ * it.
+ */
+export function writeAgentIdentity(attemptDir: string, agent: { pid: number; startTime: bigint }) {
+  writeFileSync(
+    join(attemptDir, AGENT_FILE),
+    JSON.stringify({ pid: agent.pid, startTime: String(agent.startTime) }),
+  );
+}
+
+export async function readAgentIdentity(
+  attemptDir: string,
+): Promise<{ pid: number; startTime: bigint } | null> {
+  try {
+    const raw = JSON.parse(await readFile(join(attemptDir, AGENT_FILE), "utf8")) as {
+      pid: number;
+      startTime: string;
+    };
+    return { pid: raw.pid, startTime: BigInt(raw.startTime) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { recordAttemptProcess, recordEvent } from "../db/queries/index.js";
 import { observeAgentStarted } from "../metrics/attempt-metrics.js";
 import { getAdapter } from "./adapters/index.js";
-import { buildAgentEnv, spawnAgent } from "./agent-process.js";
+import { buildAgentEnv, killProcessGroup, spawnAgent } from "./agent-process.js";
 import type { AttemptContext } from "./attempt-context.js";
 import { mayProceed } from "./attempt-guards.js";
 import {
@@ -11,6 +11,7 @@ import {
   attemptDirFor,
   leaseFileFor,
   worktreeDirFor,
+  writeAgentIdentity,
   writeAttemptMeta,
 } from "./attempt-meta.js";
 import { branchName } from "./branch-name.js";
@@ -167,13 +168,20 @@ async function launchAgent(
     attemptDir,
     lease: { file: leaseFile, ttlMs: ctx.leaseTtlMs },
   });
-  await recordAttemptProcess(ctx.db, {
-    attemptId: attempt.id,
-    leaseToken: attempt.leaseToken,
-    pid: spawned.pid,
-    pidStartTime: spawned.startTime,
-    dir: attemptDir,
-  });
+  writeAgentIdentity(attemptDir, spawned);
+  try {
+    await recordAttemptProcess(ctx.db, {
+      attemptId: attempt.id,
+      leaseToken: attempt.leaseToken,
+      pid: spawned.pid,
+      pidStartTime: spawned.startTime,
+      dir: attemptDir,
+    });
+  } catch (error) {
+    // The attempt is about to be retried: an agent nobody follows must not run beside the next.
+    await killProcessGroup(spawned.pid, { graceMs: config.agent.killGrace, clock: ctx.clock });
+    throw error;
+  }
   await recordEvent(ctx.db, {
     taskId: task.id,
     attemptId: attempt.id,

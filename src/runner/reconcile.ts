@@ -1,8 +1,8 @@
-import { recordEvent } from "../db/queries/index.js";
+import { recordAttemptProcess, recordEvent } from "../db/queries/index.js";
 import type { Attempt, Task } from "../db/schema.js";
 import { readExitFile } from "./agent-process.js";
 import type { AttemptContext } from "./attempt-context.js";
-import { attemptDirFor, leaseFileFor, readAttemptMeta } from "./attempt-meta.js";
+import { attemptDirFor, leaseFileFor, readAgentIdentity, readAttemptMeta } from "./attempt-meta.js";
 import { concludeLost } from "./conclude.js";
 import { followAttempt } from "./follow.js";
 import { isSameProcess } from "./proc-stat.js";
@@ -23,35 +23,61 @@ export async function reconcileAttempt(
   const { task, attempt } = held;
   const attemptDir = attempt.dir ?? attemptDirFor(ctx.dataDir, task.id, attempt.number);
   const meta = await readAttemptMeta(attemptDir);
-  if (!meta || attempt.pid === null || attempt.pidStartTime === null) {
+  const identity = await agentOf(ctx, held, attemptDir);
+  if (!meta || !identity) {
     return { kind: "lost", run: concludeLost(ctx, "the agent never started before the restart") };
   }
   const live = {
-    pid: attempt.pid,
-    startTime: attempt.pidStartTime,
+    pid: identity.pid,
+    startTime: identity.startTime,
     attemptDir,
     meta,
     lastHeartbeatAtMs: attempt.lastHeartbeatAt?.getTime(),
   };
   const recorded = await readExitFile(attemptDir);
   if (recorded) {
-    ctx.log.info({ pid: attempt.pid, exit: recorded }, "agent finished while the runner was away");
+    ctx.log.info({ pid: live.pid, exit: recorded }, "agent finished while the runner was away");
     return {
       kind: "finished-while-away",
       run: followAttempt(ctx, { ...live, exit: Promise.resolve(recorded) }),
     };
   }
-  if (await isSameProcess(attempt.pid, attempt.pidStartTime)) {
+  if (await isSameProcess(live.pid, live.startTime)) {
     // Renew the agent's lease first: its dead-man's switch has been counting since we died.
     await touchLease(leaseFileFor(attemptDir));
     await recordEvent(ctx.db, {
       taskId: task.id,
       attemptId: attempt.id,
       kind: "adopted",
-      data: { pid: attempt.pid, runner: attempt.runnerId },
+      data: { pid: live.pid, runner: attempt.runnerId },
     });
-    ctx.log.info({ pid: attempt.pid }, "adopted a live agent after a restart");
+    ctx.log.info({ pid: live.pid }, "adopted a live agent after a restart");
     return { kind: "adopted", run: followAttempt(ctx, live) };
   }
   return { kind: "lost", run: concludeLost(ctx, "the agent was gone after a runner restart") };
+}
+
+/**
+ * The agent's pid and start time: from the database, or from the file written as it was spawned
+ * when the runner died before recording it (then recorded now).
+ */
+async function agentOf(
+  ctx: AttemptContext,
+  held: { attempt: Attempt },
+  attemptDir: string,
+): Promise<{ pid: number; startTime: bigint } | null> {
+  const { attempt } = held;
+  if (attempt.pid !== null && attempt.pidStartTime !== null) {
+    return { pid: attempt.pid, startTime: attempt.pidStartTime };
+  }
+  const identity = await readAgentIdentity(attemptDir);
+  if (!identity) return null;
+  await recordAttemptProcess(ctx.db, {
+    attemptId: attempt.id,
+    leaseToken: attempt.leaseToken,
+    pid: identity.pid,
+    pidStartTime: identity.startTime,
+    dir: attemptDir,
+  });
+  return identity;
 }

@@ -106,7 +106,10 @@ export interface RunnerOutage {
  *   agent died, and stayed away longer than its lease TTL: the wrapper's dead-man's switch then
  *   stops the agent so it cannot overlap its replacement. (The claim, not the agent's first
  *   journal line, marks the start: a runner can die between spawning an agent and the agent's
- *   first word.)
+ *   first word.) The lease was last renewed up to a third of the TTL before the kill and is
+ *   renewed again only once the restarted runner has looked at its agents, so a runner away for
+ *   more than half the TTL may still be late: then the attempt ends `lost` (a restarted runner
+ *   never kills an agent it finds), and that too is the switch.
  * Anything else (a restart that killed instead of adopting, a stray stall or timeout kill of an
  * agent that was heartbeating and within its limits) counts, and must stay 0. An agent still
  * alive at the end is an orphan, not a kill.
@@ -116,7 +119,9 @@ export function killedHealthy(input: {
   /** Real time of the first unlabel or close per issue key. */
   cancelledAt: ReadonlyMap<string, number>;
   /** The attempt that ran the agent (by the wrapper pid it recorded): its runner and claim time. */
-  attemptOf: (life: AgentLife) => { runnerId: string; startedAt: number } | undefined;
+  attemptOf: (
+    life: AgentLife,
+  ) => { runnerId: string; startedAt: number; outcome?: string | null } | undefined;
   outages: readonly RunnerOutage[];
   leaseTtlRealMs: number;
 }): AgentLife[] {
@@ -133,7 +138,9 @@ export function killedHealthy(input: {
         o.runner === attempt?.runnerId &&
         o.killedAt >= attempt.startedAt &&
         o.killedAt <= diedAt &&
-        (o.backAt === null || o.backAt - o.killedAt > input.leaseTtlRealMs),
+        (o.backAt === null ||
+          o.backAt - o.killedAt > input.leaseTtlRealMs ||
+          (attempt.outcome === "lost" && o.backAt - o.killedAt > input.leaseTtlRealMs / 2)),
     );
     return !orphaned;
   });

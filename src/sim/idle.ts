@@ -10,9 +10,22 @@ import type { Db } from "../db/client.js";
 export interface IdlePeriod {
   from: number;
   to: number;
+  /** Every GitHub call but the missed-delivery sweep's. */
   githubApiCalls: number;
+  /** Calls of the app's missed-delivery sweep: a list of deliveries per sweep, and redeliveries. */
+  redeliverySweepCalls: number;
   claimQueries: number;
   wakeups: number;
+}
+
+/** The routes only the missed-delivery sweep calls. */
+export const REDELIVERY_SWEEP_ROUTES = [
+  "GET /app/hook/deliveries",
+  "POST /app/hook/deliveries/{delivery_id}/attempts",
+] as const;
+
+export function redeliverySweepCalls(stats: { byRoute: Record<string, number> }): number {
+  return REDELIVERY_SWEEP_ROUTES.reduce((sum, route) => sum + (stats.byRoute[route] ?? 0), 0);
 }
 
 interface Counters {
@@ -25,6 +38,8 @@ interface Counters {
  * Runners flush their claim and wake-up counters to the `runners` table with every lease
  * renewal (every ttl/3), so each boundary reads them right after every live runner's next
  * renewal: both readings lag their boundary by at most ttl/3, and the window keeps its length.
+ * The missed-delivery sweep's calls are counted apart: it lists deliveries on its own timer,
+ * however idle the fleet is.
  */
 export async function measureQuiet(input: {
   db: Db;
@@ -33,22 +48,27 @@ export async function measureQuiet(input: {
   durationMs: number;
   timelineStart: number;
   githubCalls: () => number;
+  /** The share of `githubCalls` made by the missed-delivery sweep, reported apart. */
+  sweepCalls: () => number;
   liveRunners: () => string[];
   leaseTtlMs: number;
 }): Promise<IdlePeriod> {
   const renewalWait = input.clock.scale(input.leaseTtlMs) + 10_000;
   const fromReal = Date.now();
   const callsBefore = input.githubCalls();
+  const sweepBefore = input.sweepCalls();
   const before = await countersAfterNextRenewal(input.db, input.liveRunners(), renewalWait);
   await delay(Math.max(0, fromReal + input.clock.scale(input.durationMs) - Date.now()));
   const toReal = Date.now();
   const callsAfter = input.githubCalls();
+  const sweepAfter = input.sweepCalls();
   const after = await countersAfterNextRenewal(input.db, input.liveRunners(), renewalWait);
   const simulated = (real: number) => Math.round((real - input.timelineStart) * input.speed);
   return {
     from: simulated(fromReal),
     to: simulated(toReal),
-    githubApiCalls: callsAfter - callsBefore,
+    githubApiCalls: callsAfter - callsBefore - (sweepAfter - sweepBefore),
+    redeliverySweepCalls: sweepAfter - sweepBefore,
     claimQueries: after.claimQueries - before.claimQueries,
     wakeups: after.wakeups - before.wakeups,
   };

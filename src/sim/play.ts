@@ -1,6 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Clock } from "../config/clock.js";
 import type { AppServer } from "./app-server.js";
+import type { RestartablePostgres } from "./chaos/postgres.js";
+import { redeliverStorm } from "./chaos/storm.js";
 import type { Emulator } from "./emulator/index.js";
 import type { RunnerProcesses } from "./runner-process.js";
 import type { TimelineAction } from "./timeline.js";
@@ -9,6 +11,8 @@ export interface PlayContext {
   emulator: Emulator;
   runners: RunnerProcesses;
   server: AppServer;
+  /** The simulator's own database, for `restart-postgres`; undefined on a database it was given. */
+  postgres?: RestartablePostgres | undefined;
   clock: Clock;
   /** Real ms when the timeline began. */
   start: number;
@@ -81,6 +85,8 @@ async function play(action: TimelineAction, ctx: PlayContext): Promise<void> {
       await emulator.removeLabel(action);
       break;
     case "close":
+      // Its PR may have merged and closed it already: then there is nothing left to close.
+      if (emulator.state.issue(action.repo, action.issue)?.state === "closed") break;
       noteCancel(ctx, action);
       await emulator.closeIssue(action);
       break;
@@ -95,6 +101,21 @@ async function play(action: TimelineAction, ctx: PlayContext): Promise<void> {
       break;
     case "restart-server":
       await ctx.server.restart();
+      break;
+    case "kill-server":
+      await ctx.server.kill();
+      break;
+    case "start-server":
+      await ctx.server.start();
+      break;
+    case "stop-postgres":
+      await postgresOf(ctx).stop();
+      break;
+    case "start-postgres":
+      await postgresOf(ctx).start();
+      break;
+    case "redeliver-storm":
+      await redeliverStorm(emulator, action.count);
       break;
     case "quiet":
       await ctx.quiet(action.durationMs);
@@ -131,6 +152,13 @@ async function waitForIssuePull(emulator: Emulator, repo: string, issue: number)
 
 /** Real ms a scripted review or PR comment waits for its PR before the scenario fails. */
 const PULL_WAIT_MS = 120_000;
+
+function postgresOf(ctx: PlayContext): RestartablePostgres {
+  if (!ctx.postgres) {
+    throw new Error("restart-postgres needs the simulator's own database (no DATABASE_URL given)");
+  }
+  return ctx.postgres;
+}
 
 function noteCancel(ctx: PlayContext, action: { repo: string; issue: number }): void {
   const key = `${action.repo}#${action.issue}`;

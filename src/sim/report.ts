@@ -5,6 +5,7 @@ import {
   killedHealthy,
   type RunnerOutage,
 } from "./agent-lives.js";
+import type { FaultStats } from "./emulator/faults.js";
 import type { IdlePeriod } from "./idle.js";
 import type { JournalEntry } from "./journal.js";
 import type { Scenario } from "./scenario.js";
@@ -117,6 +118,11 @@ export interface SimulationReport {
   runnerOutages: RunnerOutage[];
   githubApiCalls: { total: number; invalid: number; byRoute: Record<string, number> };
   webhooks: { delivered: number; failed: number };
+  /**
+   * Faults the emulator injected (scenario `faults`), and how many dropped webhooks no attempt
+   * ever brought to the app (the missed-delivery sweep should leave none).
+   */
+  faults: SimulationFaults;
   /** The agent processes behind the counts that must stay 0, for reading a failure. */
   anomalies: {
     duplicates: AgentRef[];
@@ -124,6 +130,8 @@ export interface SimulationReport {
     orphans: AgentRef[];
   };
 }
+
+export type SimulationFaults = FaultStats & { webhooksUnrecovered: number };
 
 export interface FleetIssue {
   repo: string;
@@ -211,10 +219,19 @@ export interface ReportFacts {
   leakedWorktrees: number;
   idle: IdlePeriod[];
   apiCalls: SimulationReport["githubApiCalls"];
+  /** Absent: no faults were injected. */
+  faults?: SimulationFaults;
   webhookStatuses: readonly number[];
 }
 
 const SUCCESS = new Set(["succeeded", "no_changes"]);
+
+const NO_FAULTS: SimulationFaults = {
+  api: { "500": 0, "502": 0, "secondary-rate-limit": 0, "429": 0, timeout: 0 },
+  webhooksDropped: 0,
+  webhooksDelayed: 0,
+  webhooksUnrecovered: 0,
+};
 
 export function buildReport(facts: ReportFacts): SimulationReport {
   const lives = agentLives(facts);
@@ -355,6 +372,7 @@ export function buildReport(facts: ReportFacts): SimulationReport {
       delivered: facts.webhookStatuses.filter((s) => s >= 200 && s < 300).length,
       failed: facts.webhookStatuses.filter((s) => s < 200 || s >= 300).length,
     },
+    faults: facts.faults ?? NO_FAULTS,
     anomalies: {
       duplicates: duplicates.map(ref),
       killedHealthy: killed.map(ref),
@@ -387,8 +405,16 @@ export function formatReport(report: SimulationReport): string {
   const t = report.totals;
   const idle = report.idle.map(
     (p) =>
-      `quiet ${formatMinutes(p.from)}-${formatMinutes(p.to)}: github api calls=${p.githubApiCalls} claim queries=${p.claimQueries} wakeups=${p.wakeups}`,
+      `quiet ${formatMinutes(p.from)}-${formatMinutes(p.to)}: github api calls=${p.githubApiCalls} (+${p.redeliverySweepCalls} redelivery sweep) claim queries=${p.claimQueries} wakeups=${p.wakeups}`,
   );
+  const f = report.faults;
+  const apiFaults = Object.entries(f.api).filter(([, n]) => n > 0);
+  const faults =
+    apiFaults.length || f.webhooksDropped || f.webhooksDelayed
+      ? [
+          `faults: api ${apiFaults.map(([kind, n]) => `${kind}=${n}`).join(" ") || "none"}; webhooks dropped=${f.webhooksDropped} (unrecovered ${f.webhooksUnrecovered}) delayed=${f.webhooksDelayed}`,
+        ]
+      : [];
   return [
     `scenario ${report.scenario} (speed ${report.speed}, ${(report.wallTimeMs / 1000).toFixed(1)}s${
       report.settled ? "" : ", NOT SETTLED"
@@ -401,6 +427,7 @@ export function formatReport(report: SimulationReport): string {
     ...idle,
     `github api calls: ${report.githubApiCalls.total} (invalid ${report.githubApiCalls.invalid})`,
     `webhooks: ${report.webhooks.delivered} delivered, ${report.webhooks.failed} failed`,
+    ...faults,
   ].join("\n");
 }
 

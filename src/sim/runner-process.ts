@@ -15,6 +15,40 @@ const FLEET_BIN = join(REPO_ROOT, "bin", "fleet.js");
 const OWN_SETTINGS =
   /^(FLEET_|DATABASE_URL$|APP_ID$|PRIVATE_KEY|WEBHOOK_|GITHUB_API_URL$|LOG_LEVEL$)/;
 
+/**
+ * Starts `fleet <args>` as a child process with the simulator's settings (none leaks in from the
+ * caller's environment), its output appended to `logFile`.
+ */
+export function spawnFleet(
+  args: readonly string[],
+  settings: Record<string, string>,
+  logFile: string,
+): { process: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }> } {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !OWN_SETTINGS.test(name)) env[name] = value;
+  }
+  Object.assign(env, settings);
+  const out = openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [FLEET_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", out, out],
+    });
+  } finally {
+    closeSync(out);
+  }
+  return {
+    process: child,
+    exited: new Promise((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("error", () => resolve({ code: null, signal: null }));
+    }),
+  };
+}
+
 interface Child {
   process: ChildProcess;
   exited: Promise<{ code: number | null; signal: string | null }>;
@@ -28,6 +62,10 @@ interface Child {
 export class RunnerProcesses {
   /** Every kill, and when the same runner was up again. */
   readonly outages: RunnerOutage[] = [];
+  /** Every runner process ever started, for the check that none outlives the simulation. */
+  readonly pids: number[] = [];
+  /** Runner processes that exited without being told to. */
+  readonly crashes: string[] = [];
   private readonly children = new Map<string, Child>();
 
   constructor(
@@ -64,39 +102,27 @@ export class RunnerProcesses {
   /** Starts runner `id` and resolves once it registered itself in the `runners` table. */
   async start(id: string): Promise<void> {
     if (this.children.has(id)) throw new Error(`runner ${id} is already running`);
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) {
-      if (value !== undefined && !OWN_SETTINGS.test(name)) env[name] = value;
-    }
-    Object.assign(env, this.options.env, {
-      FLEET_RUNNER_ID: id,
-      FLEET_DATA_DIR: this.dataDir(id),
-      // Each runner's ops endpoint (/healthz, /metrics) on a port of its own.
-      PORT: "0",
-    });
-    const out = openSync(this.logFile(id), "a");
-    let child: ChildProcess;
-    try {
-      child = spawn(process.execPath, [FLEET_BIN, "runner"], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ["ignore", out, out],
-      });
-    } finally {
-      closeSync(out);
-    }
-    const entry: Child = {
-      process: child,
-      expectExit: false,
-      exited: new Promise((resolve) => {
-        child.once("exit", (code, signal) => resolve({ code, signal }));
-        child.once("error", () => resolve({ code: null, signal: null }));
-      }),
-    };
+    const spawned = spawnFleet(
+      ["runner"],
+      {
+        ...this.options.env,
+        FLEET_RUNNER_ID: id,
+        FLEET_DATA_DIR: this.dataDir(id),
+        // Each runner's ops endpoint (/healthz, /metrics) on a port of its own.
+        PORT: "0",
+      },
+      this.logFile(id),
+    );
+    const child = spawned.process;
+    if (child.pid !== undefined) this.pids.push(child.pid);
+    const entry: Child = { ...spawned, expectExit: false };
     this.children.set(id, entry);
     void entry.exited.then(async (exit) => {
       if (this.children.get(id) === entry) this.children.delete(id);
       if (!entry.expectExit) {
+        this.crashes.push(
+          `runner ${id} exited by itself (code ${exit.code}, signal ${exit.signal})`,
+        );
         this.options.log.error(
           { runner: id, ...exit, log: await this.logTail(id) },
           "a runner process exited by itself",

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { durationSchema } from "../config/durations.js";
 import { AGENT_BEHAVIORS } from "./behaviors.js";
+import { API_FAULT_KINDS } from "./emulator/faults.js";
 import { checkEventOrder } from "./event-order.js";
 
 /**
@@ -21,6 +22,10 @@ import { checkEventOrder } from "./event-order.js";
  *   (one or a list each);
  * - `edit: { "src/big.ts": { lines: 1200 } }` for large generated edits;
  * - the event `commit: { repo, files, message }`: a human commit on the default branch.
+ * - `faults: { seed, api: { rate, kinds }, webhooks: { drop, delay, maxDelay } }`: GitHub failing.
+ * Chaos events (`npm run chaos` draws them; see docs/chaos.md): `kill-server: { down }` (SIGKILL
+ * of the webhook server, which then runs as its own process), `restart-postgres: { down }` and
+ * `redeliver-storm: { count }`.
  */
 const at = durationSchema.prefault("0s");
 const role = z.enum(["read", "triage", "write", "maintain", "admin"]);
@@ -99,6 +104,39 @@ const issue = z
   })
   .strict();
 
+const share = z.number().min(0).max(1);
+
+/**
+ * GitHub's faults, injected by the emulator and drawn from `seed` (the same seed, the same
+ * faults): a share of API requests failed with one of `kinds`, and a share of webhook deliveries
+ * dropped (the app hears of them only through its missed-delivery sweep) or delayed by up to
+ * `maxDelay`, arriving after later ones. Every share defaults to 0: no faults.
+ */
+const faults = z
+  .object({
+    seed: z.number().int().default(1),
+    api: z
+      .object({
+        rate: share.default(0),
+        kinds: z
+          .array(z.enum(API_FAULT_KINDS))
+          .min(1)
+          .default([...API_FAULT_KINDS]),
+      })
+      .strict()
+      .prefault({}),
+    webhooks: z
+      .object({
+        drop: share.default(0),
+        delay: share.default(0),
+        maxDelay: durationSchema.prefault("1m"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 const event = z.union([
   z
     .object({
@@ -111,6 +149,19 @@ const event = z.union([
   z.object({ "start-runner": runnerId, at }).strict(),
   z.object({ "kill-runner": runnerId, at }).strict(),
   z.object({ "restart-server": z.literal(true), at }).strict(),
+  // Chaos: SIGKILL of the webhook server process, started again `down` later.
+  z.object({ "kill-server": z.object({ down: durationSchema }).strict(), at }).strict(),
+  // Chaos: the simulator's embedded PostgreSQL stopped, and started again `down` later.
+  z
+    .object({ "restart-postgres": z.object({ down: durationSchema.prefault("0s") }).strict(), at })
+    .strict(),
+  // Chaos: the `count` most recent deliveries redelivered all at once.
+  z
+    .object({
+      "redeliver-storm": z.object({ count: z.number().int().positive().max(1000) }).strict(),
+      at,
+    })
+    .strict(),
   z.object({ quiet: durationSchema, at }).strict(),
   z
     .object({
@@ -156,6 +207,7 @@ export const scenarioSchema = z
       .min(1),
     issues: z.array(issue).default([]),
     events: z.array(event).default([]),
+    faults,
   })
   .strict()
   .superRefine((scenario, ctx) => {

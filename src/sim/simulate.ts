@@ -7,14 +7,18 @@ import type { Logger } from "pino";
 import { type Clock, createClock } from "../config/clock.js";
 import { DASHBOARD_DEBOUNCE_MS } from "../dashboard-issue/updater.js";
 import { createDb } from "../db/client.js";
-import { startEmbeddedPostgres } from "../db/embedded.js";
 import { migrate } from "../db/migrate.js";
-import { startAppServer } from "./app-server.js";
+import { type AppServer, startAppServer } from "./app-server.js";
 import { unrevertedBadCommits } from "./bad-commits.js";
+import type { SpawnedProcesses } from "./chaos/leftovers.js";
+import { canMissWebhooks, settledWithRedeliveries } from "./chaos/missed-deliveries.js";
+import { type RestartablePostgres, startRestartablePostgres } from "./chaos/postgres.js";
+import { startAppServerProcess } from "./chaos/server-process.js";
 import { diffFiles, listBranches } from "./emulator/git.js";
 import { type Emulator, type PullSummary, startEmulator } from "./emulator/index.js";
+import { faultPlan, simGitHubTimeoutMs } from "./fault-plan.js";
 import type { IdlePeriod } from "./idle.js";
-import { measureQuiet } from "./idle.js";
+import { measureQuiet, redeliverySweepCalls } from "./idle.js";
 import { readJournal, readJournalSync } from "./journal.js";
 import { isAgentAlive, killLeftoverAgents } from "./orphans.js";
 import { writePlan } from "./plan.js";
@@ -38,6 +42,12 @@ export interface SimulateOptions {
   keepFiles?: boolean;
   /** Real ms to wait for the fleet to settle after the timeline; scales with the scenario. */
   settleTimeoutMs?: number;
+  /** Runs the webhook server as its own `fleet server` process, as a `kill-server` event needs. */
+  serverProcess?: boolean;
+  /** Settings added to the environment of the runner (and server) processes. */
+  env?: Record<string, string>;
+  /** Told every process the simulation started, before its last-resort cleanup kills leftovers. */
+  onProcesses?: (spawned: SpawnedProcesses) => void;
 }
 
 /**
@@ -57,10 +67,12 @@ export async function simulate(
   const started = performance.now();
   try {
     let databaseUrl = options.databaseUrl;
+    let postgres: RestartablePostgres | undefined;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: join(root, "pg"), log });
-      cleanups.push(() => pg.stop());
+      const pg = await startRestartablePostgres({ dataDir: join(root, "pg"), log });
+      cleanups.push(() => pg.close());
       databaseUrl = pg.url;
+      postgres = pg;
     }
     const { db, close } = createDb(databaseUrl, { log });
     cleanups.push(close);
@@ -80,15 +92,37 @@ export async function simulate(
       log: log.child({ name: "emulator" }),
     });
     cleanups.push(() => emulator.close());
-    const server = await startAppServer({
-      db,
-      clock,
-      log: log.child({ name: "server" }),
-      appId: APP_ID,
-      privateKey,
-      webhookSecret,
-      emulator,
-    });
+    const githubTimeoutMs = simGitHubTimeoutMs(scenario);
+    const appEnv: Record<string, string> = {
+      DATABASE_URL: databaseUrl,
+      APP_ID: String(APP_ID),
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: webhookSecret,
+      GITHUB_API_URL: emulator.url,
+      FLEET_GITHUB_THROTTLE: "false",
+      ...(githubTimeoutMs ? { FLEET_GITHUB_TIMEOUT: `${githubTimeoutMs}ms` } : {}),
+      FLEET_CLOCK_SPEED: String(speed),
+      LOG_LEVEL: "info",
+      ...options.env,
+    };
+    let serverProcess: { pids: readonly number[]; crashes: readonly string[] } | undefined;
+    let server: AppServer;
+    if (options.serverProcess) {
+      const child = await startAppServerProcess({ root, env: appEnv, emulator, log });
+      serverProcess = child;
+      server = child;
+    } else {
+      server = await startAppServer({
+        db,
+        clock,
+        log: log.child({ name: "server" }),
+        appId: APP_ID,
+        privateKey,
+        webhookSecret,
+        emulator,
+        githubTimeoutMs,
+      });
+    }
     cleanups.push(() => server.close());
 
     const witness = await Witness.listen(join(root, "witness.sock"));
@@ -99,7 +133,14 @@ export async function simulate(
     // it is killed.
     let lastResort: (() => void) | undefined;
     cleanups.push(async () => {
-      killLeftoverAgents(await readJournal(journalFile));
+      const journal = await readJournal(journalFile);
+      options.onProcesses?.({
+        runners: runners.pids,
+        servers: serverProcess?.pids ?? [],
+        crashes: [...runners.crashes, ...(serverProcess?.crashes ?? [])],
+        journal,
+      });
+      killLeftoverAgents(journal);
       if (lastResort) process.off("exit", lastResort);
     });
 
@@ -109,12 +150,7 @@ export async function simulate(
       root,
       log,
       env: {
-        DATABASE_URL: databaseUrl,
-        APP_ID: String(APP_ID),
-        PRIVATE_KEY: privateKey,
-        WEBHOOK_SECRET: webhookSecret,
-        GITHUB_API_URL: emulator.url,
-        FLEET_GITHUB_THROTTLE: "false",
+        ...appEnv,
         FLEET_AGENT_COMMAND: JSON.stringify([
           process.execPath,
           SCRIPTED_AGENT,
@@ -125,10 +161,8 @@ export async function simulate(
           "--issue",
           "{issueNumber}",
         ]),
-        FLEET_CLOCK_SPEED: String(speed),
         FLEET_LEASE_TTL: `${scenario.runner.leaseTtl}ms`,
         FLEET_RUNNER_CONCURRENCY: String(scenario.runner.concurrency),
-        LOG_LEVEL: "info",
       },
     });
     cleanups.push(() => runners.stopAll());
@@ -141,11 +175,18 @@ export async function simulate(
     process.once("exit", lastResort);
     await runners.start(FIRST_RUNNER);
     emulator.resetStats();
+    // GitHub fails from the first scripted action on, not while the stage is set.
+    emulator.setFaults(faultPlan(scenario, clock));
 
     const timeline = buildTimeline(scenario);
     warnOfShortLease(scenario, timeline, clock, log);
     const settleTimeoutMs =
       options.settleTimeoutMs ?? 60_000 + clock.scale((timeline.at(-1)?.at ?? 0) + 3_600_000);
+    // Webhooks that failed on the way (dropped, or sent while the server was down) count as
+    // still in flight until the app's missed-delivery sweep has redelivered them.
+    const missable = canMissWebhooks(scenario);
+    const over = new AbortController();
+    cleanups.push(async () => over.abort());
     const settle = () =>
       waitUntilSettled({
         db,
@@ -154,7 +195,13 @@ export async function simulate(
         timeoutMs: settleTimeoutMs,
         stillMs: clock.scale(DASHBOARD_DEBOUNCE_MS) + 250,
         github: {
-          settled: () => emulator.settled(),
+          settled: () =>
+            missable
+              ? settledWithRedeliveries(emulator, {
+                  deadline: Date.now() + settleTimeoutMs,
+                  signal: over.signal,
+                })
+              : emulator.settled(),
           activity: () => emulator.deliveries().length + emulator.stats().total,
         },
       });
@@ -165,6 +212,7 @@ export async function simulate(
       emulator,
       runners,
       server,
+      postgres,
       clock,
       start,
       cancelledAt,
@@ -180,6 +228,7 @@ export async function simulate(
             durationMs,
             timelineStart: start,
             githubCalls: () => emulator.stats().total,
+            sweepCalls: () => redeliverySweepCalls(emulator.stats()),
             liveRunners: () => runners.liveIds,
             leaseTtlMs: scenario.runner.leaseTtl,
           }),
@@ -223,6 +272,7 @@ export async function simulate(
       leakedWorktrees: (await leakedWorktrees(finalDataDirs)).length,
       idle,
       apiCalls: emulator.stats(),
+      faults: { ...emulator.faultStats(), webhooksUnrecovered: emulator.unrecoveredDrops().length },
       webhookStatuses: emulator.deliveries().map((d) => d.status ?? 0),
     });
   } finally {

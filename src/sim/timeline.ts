@@ -9,6 +9,11 @@ export type TimelineAction =
   | { at: number; kind: "start-runner"; runner: string; index: number }
   | { at: number; kind: "kill-runner"; runner: string; index: number }
   | { at: number; kind: "restart-server"; index: number }
+  | { at: number; kind: "kill-server"; index: number }
+  | { at: number; kind: "start-server"; index: number }
+  | { at: number; kind: "stop-postgres"; index: number }
+  | { at: number; kind: "start-postgres"; index: number }
+  | { at: number; kind: "redeliver-storm"; count: number; index: number }
   | { at: number; kind: "quiet"; durationMs: number; index: number }
   | {
       at: number;
@@ -77,6 +82,17 @@ export function buildTimeline(scenario: Scenario): TimelineAction[] {
       actions.push({ at: event.at, kind: "kill-runner", runner: event["kill-runner"], index });
     } else if ("restart-server" in event) {
       actions.push({ at: event.at, kind: "restart-server", index });
+    } else if ("kill-server" in event) {
+      // A kill and its restart are two actions, so the timeline plays on while the server is down.
+      actions.push({ at: event.at, kind: "kill-server", index });
+      actions.push({ at: event.at + event["kill-server"].down, kind: "start-server", index });
+    } else if ("restart-postgres" in event) {
+      actions.push({ at: event.at, kind: "stop-postgres", index });
+      const back = event.at + event["restart-postgres"].down;
+      actions.push({ at: back, kind: "start-postgres", index });
+    } else if ("redeliver-storm" in event) {
+      const { count } = event["redeliver-storm"];
+      actions.push({ at: event.at, kind: "redeliver-storm", count, index });
     } else if ("commit" in event) {
       // Not an issue action: it runs alone, in order, like the runner and server events.
       const { repo, files, message, by } = event.commit;
