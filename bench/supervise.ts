@@ -5,6 +5,10 @@
  * process is left.
  *
  *   npx tsx bench/supervise.ts [agents=200] [seconds=30]
+ *
+ * Per agent, against the targets (at most 2 MB of RSS and 0.5 % of one core each): the runner
+ * process's whole RSS and CPU divided by the agents, and the same with each agent's wrapper
+ * (the small node process the runner puts between itself and the agent) counted in.
  */
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
@@ -20,6 +24,7 @@ import {
 } from "../src/runner/agent-process.js";
 import { sharedTimerCount } from "../src/runner/heartbeat.js";
 import { type SupervisionOutcome, superviseAgent } from "../src/runner/supervise.js";
+import { printMachine } from "./machine.js";
 
 const AGENTS = Number(process.argv[2] ?? 200);
 const SECONDS = Number(process.argv[3] ?? 30);
@@ -29,8 +34,13 @@ const LEASE_TTL_MS = 60_000;
 const HEARTBEAT_LOOP = 'while :; do : > "$FLEET_HEARTBEAT_FILE"; sleep 1; done';
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const TARGET_RSS_MB_PER_AGENT = 2;
+const TARGET_CORE_PERCENT_PER_AGENT = 0.5;
+/** USER_HZ, 100 on Linux everywhere that matters. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function main(): Promise<void> {
+  await printMachine();
   const root = await mkdtemp(join(tmpdir(), "fleet-bench-supervise-"));
   const clock = createClock(1);
   const cancel = new AbortController();
@@ -45,6 +55,7 @@ async function main(): Promise<void> {
     });
   }
   try {
+    const baselineRss = process.memoryUsage().rss;
     const spawnStart = performance.now();
     for (let first = 0; first < AGENTS; first += SPAWN_BATCH) {
       const batch = Array.from({ length: Math.min(SPAWN_BATCH, AGENTS - first) }, (_, i) =>
@@ -88,11 +99,13 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 1000);
+    const wrapperTicks0 = agents.reduce((sum, a) => sum + cpuTicks(a.pid), 0);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
+    const wrapperTicks = agents.reduce((sum, a) => sum + cpuTicks(a.pid), 0) - wrapperTicks0;
     clearInterval(sampler);
     const endRss = process.memoryUsage().rss;
     peakRss = Math.max(peakRss, endRss);
@@ -101,6 +114,11 @@ async function main(): Promise<void> {
 
     const cpuMs = (cpu.user + cpu.system) / 1000;
     const windowBeats = beats - beatsBefore;
+    const rssPerAgentMb = endRss / AGENTS / 1024 / 1024;
+    const corePercentPerAgent = ((cpuMs / wallMs) * 100) / AGENTS;
+    const wrapperCpuMs = (wrapperTicks * 1000) / CLOCK_TICKS_PER_SECOND;
+    const wrapperCorePercentPerAgent = ((wrapperCpuMs / wallMs) * 100) / AGENTS;
+    const withWrapperMb = rssPerAgentMb + wrapperPrivate / AGENTS / 1024 / 1024;
     console.log(
       JSON.stringify(
         {
@@ -113,7 +131,10 @@ async function main(): Promise<void> {
           cpuMsPerAgentPerMinute: +((cpuMs / AGENTS) * (60_000 / wallMs)).toFixed(2),
           runnerRssPeakMb: +mb(peakRss),
           runnerRssEndMb: +mb(endRss),
+          runnerRssBaselineMb: +mb(baselineRss),
           runnerRssPerAgentKb: +(endRss / AGENTS / 1024).toFixed(1),
+          runnerRssGrowthPerAgentKb: +((endRss - baselineRss) / AGENTS / 1024).toFixed(1),
+          runnerCorePercentPerAgent: +corePercentPerAgent.toFixed(4),
           heartbeatsSeen: windowBeats,
           heartbeatsPerAgentPerSecond: +(windowBeats / AGENTS / (wallMs / 1000)).toFixed(2),
           sharedScanTimers: sharedTimerCount(),
@@ -121,10 +142,20 @@ async function main(): Promise<void> {
           wrapperRssPerAgentMb: +mb(wrapperRss / AGENTS),
           wrapperPrivatePerAgentMb: +mb(wrapperPrivate / AGENTS),
           wrapperPrivateTotalMb: +mb(wrapperPrivate),
+          wrapperCpuMs: +wrapperCpuMs.toFixed(0),
+          wrapperCorePercentPerAgent: +wrapperCorePercentPerAgent.toFixed(4),
         },
         null,
         2,
       ),
+    );
+    const verdict = (mb: number, core: number) =>
+      `${(mb * 1024).toFixed(0)} KB RSS (${mb <= TARGET_RSS_MB_PER_AGENT ? "met" : "not met"}), ` +
+      `${core.toFixed(4)} % of one core (${core <= TARGET_CORE_PERCENT_PER_AGENT ? "met" : "not met"})`;
+    console.log(
+      `\nper supervised agent, targets <= ${TARGET_RSS_MB_PER_AGENT} MB and <= ${TARGET_CORE_PERCENT_PER_AGENT} % of one core:\n` +
+        `  runner process (whole RSS / agents, an upper bound): ${verdict(rssPerAgentMb, corePercentPerAgent)}; its RSS grew ${((endRss - baselineRss) / AGENTS / 1024).toFixed(0)} KB per agent since before the first spawn\n` +
+        `  with each agent's wrapper (private memory): ${verdict(withWrapperMb, corePercentPerAgent + wrapperCorePercentPerAgent)}\n`,
     );
 
     const killStart = performance.now();
@@ -175,6 +206,17 @@ async function startOne(root: string, i: number) {
     lease: { file: join(attemptDir, "lease"), ttlMs: LEASE_TTL_MS },
   });
   return { agent, attemptDir, startedAtMs };
+}
+
+/** utime + stime of one process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
 }
 
 /** Resident and private (unshared) memory of one process, in bytes; 0 when it is gone. */
