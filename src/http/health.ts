@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
+import { probeDatabase } from "../db/probe.js";
 import type { HttpRoute } from "./route.js";
 
 /**
@@ -13,10 +14,9 @@ export function healthRoute(db: DbOrTx): HttpRoute {
       return true;
     }
     if (req.url !== "/readyz") return false;
-    try {
-      await db.execute(sql`select 1`);
+    if (await probeDatabase(() => db.execute(sql`select 1`))) {
       res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-    } catch {
+    } else {
       res
         .writeHead(503, { "content-type": "application/json" })
         .end('{"ok":false,"error":"database unavailable"}');

@@ -1,5 +1,6 @@
 import { count, isNotNull } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
+import { probeDatabase } from "../db/probe.js";
 import { repoStates, tasks } from "../db/schema.js";
 import { TASK_STATES } from "../db/task-states.js";
 import type { HttpRoute } from "../http/route.js";
@@ -26,7 +27,7 @@ export function metricsRoute(db: DbOrTx): HttpRoute {
  * with `fleet_database_up 0` and no stale counts.
  */
 export async function readDatabaseGauges(db: DbOrTx): Promise<void> {
-  try {
+  const read = await probeDatabase(async () => {
     const byState = await db
       .select({ state: tasks.state, n: count() })
       .from(tasks)
@@ -35,15 +36,18 @@ export async function readDatabaseGauges(db: DbOrTx): Promise<void> {
       .select({ n: count() })
       .from(repoStates)
       .where(isNotNull(repoStates.pausedAt));
-    for (const state of TASK_STATES) tasksByState.set({ state }, 0);
-    for (const row of byState) tasksByState.set({ state: row.state }, row.n);
-    pausedRepos.set(paused?.n ?? 0);
-    databaseUp.set(1);
-  } catch {
+    return { byState, paused: paused?.n ?? 0 };
+  });
+  if (!read) {
     tasksByState.reset();
     pausedRepos.reset();
     databaseUp.set(0);
+    return;
   }
+  for (const state of TASK_STATES) tasksByState.set({ state }, 0);
+  for (const row of read.value.byState) tasksByState.set({ state: row.state }, row.n);
+  pausedRepos.set(read.value.paused);
+  databaseUp.set(1);
 }
 
 function pathOf(url: string | undefined): string {

@@ -84,6 +84,21 @@ describe("the runner's ops server", () => {
     }
   });
 
+  it("answers 503 while the database cannot be reached, though the pool keeps trying", async () => {
+    // Nothing listens on port 1: the patient pool would retry for 30 s; the probe may not wait.
+    const unreachable = createDb("postgres://fleet@127.0.0.1:1/fleet");
+    const lonely = await opsServer(unreachable.db);
+    try {
+      const ready = await fetch(`${lonely.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ok: false, error: "database unavailable" });
+      expect((await scrape(lonely.url)).value("fleet_database_up")).toBe(0);
+    } finally {
+      await lonely.close();
+      await unreachable.close();
+    }
+  });
+
   it("resolves null instead of failing the runner when its port is taken", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
