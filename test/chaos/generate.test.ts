@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { FULL_SIZE, generateChaos, SHORT_SIZE } from "../../src/sim/chaos/generate.js";
-import { mulberry32, Random } from "../../src/sim/chaos/prng.js";
+import { mulberry32, Random } from "../../src/sim/prng.js";
 import { parseScenario } from "../../src/sim/scenario.js";
 import { buildTimeline } from "../../src/sim/timeline.js";
 

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  API_FAULT_KINDS,
-  type FaultPlan,
-  Faults,
-  mulberry32,
-} from "../../src/sim/emulator/faults.js";
+import { API_FAULT_KINDS, type FaultPlan, Faults } from "../../src/sim/emulator/faults.js";
+import { mulberry32 } from "../../src/sim/prng.js";
 
 /** The first `n` API decisions and webhook decisions of a plan, drawn from a fresh Faults. */
 function decisions(plan: FaultPlan, n: number) {

@@ -3,9 +3,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { stringify as toYaml } from "yaml";
 import { formatElapsed, startProgress } from "../../cli/progress.js";
 import { createLogger } from "../../log.js";
+import { randomSeed } from "../prng.js";
 import { formatRun, formatSummary, repeatCommand } from "./format.js";
 import { FULL_SIZE, generateChaos, SHORT_SIZE } from "./generate.js";
-import { randomSeed } from "./prng.js";
 import { type ChaosRun, runChaosSeed } from "./run.js";
 
 interface ChaosOptions {

@@ -1,5 +1,5 @@
+import { Random } from "../prng.js";
 import { type Scenario, scenarioSchema } from "../scenario.js";
-import { Random } from "./prng.js";
 
 /** How big a drawn night is. Times are simulated ms. */
 export interface ChaosSize {

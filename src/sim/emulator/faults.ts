@@ -4,6 +4,7 @@
  * draws the same count of numbers per decision, so a seed replays the same sequence of
  * decisions for each stream, whatever the other one did.
  */
+import { mulberry32 } from "../prng.js";
 
 export const API_FAULT_KINDS = ["500", "502", "secondary-rate-limit", "429", "timeout"] as const;
 export type ApiFaultKind = (typeof API_FAULT_KINDS)[number];
@@ -28,18 +29,6 @@ export interface FaultStats {
   api: Record<ApiFaultKind, number>;
   webhooksDropped: number;
   webhooksDelayed: number;
-}
-
-/** mulberry32: a tiny PRNG with a 32-bit state, plenty for picking faults. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const API_STREAM = 0x41504921;
