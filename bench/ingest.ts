@@ -15,7 +15,7 @@
  *   deduplicated, so a repeated X-GitHub-Delivery changes nothing on this path.
  * - `issues.opened`: verify, parse, route to no handler (a metric is counted).
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -27,6 +27,7 @@ import { createClock } from "../src/config/clock.js";
 import { createDb } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { startWebhookServer } from "../src/server.js";
+import { appKeyPair } from "../src/sim/app-keys.js";
 import { startChild } from "./child.js";
 import type { ClientResult, ClientSettings } from "./ingest-client.js";
 import type { CapturedDelivery, IngestGitHub } from "./ingest-github.js";
@@ -62,11 +63,7 @@ async function main(): Promise<void> {
     const { db, close } = createDb(url);
     await migrate(db);
 
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs8", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const { privateKey, publicKey } = appKeyPair();
     const secret = randomBytes(20).toString("hex");
     const github = startChild("./ingest-github.ts", {
       BENCH_WEBHOOK_SECRET: secret,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { type Clock, createClock } from "../config/clock.js";
 import { DASHBOARD_DEBOUNCE_MS } from "../dashboard-issue/updater.js";
 import { createDb } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
+import { appKeyPair } from "./app-keys.js";
 import { type AppServer, startAppServer } from "./app-server.js";
 import { unrevertedBadCommits } from "./bad-commits.js";
 import type { SpawnedProcesses } from "./chaos/leftovers.js";
@@ -78,11 +79,7 @@ export async function simulate(
     cleanups.push(close);
     await migrate(db);
 
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs8", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const { privateKey, publicKey } = appKeyPair();
     const webhookSecret = randomBytes(20).toString("hex");
     const emulator = await startEmulator({
       gitRoot: join(root, "remotes"),

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAppManifest } from "../../src/ops/doctor/manifest.js";
+import { appKeyPair } from "../../src/sim/app-keys.js";
 import { TEST_PRIVATE_KEY } from "../helpers/keys.js";
 import { createTestDatabase, useTestDatabase } from "../support/db.js";
 import { type AppRequest, startFakeGitHubApp } from "./fake-github-app.js";
@@ -106,11 +107,7 @@ describe("fleet doctor", () => {
   });
 
   it("fails when GitHub refuses the app's JWT (a key that is not the app's)", async () => {
-    const otherKey = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs8", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    }).privateKey;
+    const otherKey = appKeyPair().privateKey;
     const run = await doctor({ ...healthyEnv(), PRIVATE_KEY: otherKey });
     expect(run.code).toBe(1);
     expect(line(run.stdout, "GitHub App private key")).toMatch(/^pass /);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { Probot } from "probot";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fleetGitHubClient, RATE_LIMIT_RETRIES } from "../../src/github/octokit-class.js";
+import { appKeyPair } from "../../src/sim/app-keys.js";
 import { type ApiFaultKind, type Emulator, startEmulator } from "../../src/sim/emulator/index.js";
 
 /**
@@ -17,11 +18,7 @@ import { type ApiFaultKind, type Emulator, startEmulator } from "../../src/sim/e
 const APP_ID = 31;
 const ISSUE_ROUTE = "GET /repos/{owner}/{repo}/issues/{issue_number}";
 const TOKEN_ROUTE = "POST /app/installations/{installation_id}/access_tokens";
-const keys = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const keys = appKeyPair();
 
 let root: string;
 let emulator: Emulator;

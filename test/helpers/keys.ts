@@ -1,8 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { appKeyPair } from "../../src/sim/app-keys.js";
 
 /** A throwaway GitHub App private key, made once per test file. */
-export const TEST_PRIVATE_KEY = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-}).privateKey;
+export const TEST_PRIVATE_KEY = appKeyPair().privateKey;

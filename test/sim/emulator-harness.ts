@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +8,7 @@ import { verify } from "@octokit/webhooks-methods";
 import { execa } from "execa";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { appKeyPair } from "../../src/sim/app-keys.js";
 import {
   DEFAULT_APP_PERMISSIONS,
   type Emulator,
@@ -100,11 +101,7 @@ export type Octokit = InstanceType<typeof ProbotOctokit>;
 export async function startHarness(opts: { appPermissions?: Permissions } = {}) {
   const appId = 5151;
   const secret = randomBytes(16).toString("hex");
-  const keys = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  const keys = appKeyPair();
   const root = await mkdtemp(join(tmpdir(), "emulator-flow-"));
   const receiver = await startReceiver(secret);
   const emulator: Emulator = await startEmulator({

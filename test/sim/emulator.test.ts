@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +8,7 @@ import { execa } from "execa";
 import { pino } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appKeyPair } from "../../src/sim/app-keys.js";
 import { type Emulator, type RepoInfo, startEmulator } from "../../src/sim/emulator/index.js";
 import { checkResponse, matchRoute } from "../../src/sim/emulator/openapi.js";
 import { assertValidWebhook } from "../../src/sim/emulator/webhook-schemas.js";
@@ -27,11 +28,7 @@ const UnthrottledOctokit = ProbotOctokit.defaults((options: Record<string, unkno
 }));
 
 function keyPair() {
-  return generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  return appKeyPair();
 }
 
 const isRequestError = (status: number) => (error: unknown) =>

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import {
 } from "../../src/github/redelivery-github.js";
 import { webhookRedeliveries } from "../../src/metrics/registry.js";
 import { type RunningServer, startWebhookServer } from "../../src/server.js";
+import { appKeyPair } from "../../src/sim/app-keys.js";
 import { type Emulator, startEmulator } from "../../src/sim/emulator/index.js";
 import { MAX_ATTEMPTS } from "../../src/webhooks/missed-deliveries.js";
 import { RedeliverySweeper, type SweepResult } from "../../src/webhooks/redelivery-sweeper.js";
@@ -30,11 +31,7 @@ const APP_ID = 77;
 const SECRET = randomBytes(16).toString("hex");
 const silent = pino({ level: "silent" });
 const database = useTestDatabase();
-const keys = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const keys = appKeyPair();
 
 let root: string;
 let emulator: Emulator;
