@@ -58,7 +58,9 @@ export async function measureQuiet(input: {
   const callsBefore = input.githubCalls();
   const sweepBefore = input.sweepCalls();
   const before = await countersAfterNextRenewal(input.db, input.liveRunners(), renewalWait);
-  await delay(Math.max(0, fromReal + input.clock.scale(input.durationMs) - Date.now()));
+  // A timer may fire a millisecond early (Node truncates), and one real ms is `speed` simulated.
+  const untilReal = fromReal + input.clock.scale(input.durationMs);
+  while (Date.now() < untilReal) await delay(untilReal - Date.now());
   const toReal = Date.now();
   const callsAfter = input.githubCalls();
   const sweepAfter = input.sweepCalls();
