@@ -20,6 +20,8 @@ export interface ListenOptions {
   log?: Logger;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** How long the first connection is retried while the server is unreachable. */
+  patienceMs?: number;
 }
 
 export interface Listener {
@@ -98,7 +100,7 @@ export async function listen(
     }, backoff);
   };
 
-  current = await connectPatiently(connect);
+  current = await connectPatiently(connect, options.patienceMs ?? DEFAULT_DB_PATIENCE_MS);
   return {
     close: async () => {
       closed = true;
@@ -114,8 +116,11 @@ export async function listen(
  * The first connection, tried again while the server restarts (as later reconnects are): a
  * process starting during a database restart waits for it rather than exiting.
  */
-async function connectPatiently(connect: () => Promise<pg.Client>): Promise<pg.Client> {
-  const deadline = Date.now() + DEFAULT_DB_PATIENCE_MS;
+async function connectPatiently(
+  connect: () => Promise<pg.Client>,
+  patienceMs: number,
+): Promise<pg.Client> {
+  const deadline = Date.now() + patienceMs;
   for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
     try {
       return await connect();

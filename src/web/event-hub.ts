@@ -18,6 +18,8 @@ export interface EventHub {
   close(): Promise<void>;
 }
 
+const LISTEN_PATIENCE_MS = 2_000;
+
 /** One SSE frame; each payload line gets its own `data:` so a newline cannot end the frame early. */
 function frame(event: string, payload: string): string {
   const data = payload
@@ -56,6 +58,8 @@ export function createEventHub(options: EventHubOptions): EventHub {
       (_channel, payload) => broadcast(frame("task", payload)),
       {
         log,
+        // A viewer waiting on an outage is told at once (503), and its EventSource tries again.
+        patienceMs: LISTEN_PATIENCE_MS,
         // Notifications sent while the connection was down are lost: every page reloads its data.
         onReconnect: () => broadcast(frame("refresh", "{}")),
       },
