@@ -121,6 +121,7 @@ export async function startFleet(
         githubApiUrl: settings.githubApiUrl,
         githubThrottle: settings.githubThrottle,
         githubTimeoutMs: settings.githubTimeoutMs,
+        configCacheTtlMs: settings.configCacheTtlMs,
         port: settings.port,
         host: settings.host,
         routes: [metricsRoute(database.db), dashboard.route],

@@ -2,8 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createNodeMiddleware, Probot } from "probot";
-import type { Clock } from "./config/clock.js";
+import { type Clock, systemClock } from "./config/clock.js";
 import type { Db } from "./db/client.js";
+import {
+  createFleetConfigCache,
+  DEFAULT_CONFIG_CACHE_TTL_MS,
+} from "./github/fleet-config-cache.js";
 import { fleetGitHubClient } from "./github/octokit-class.js";
 import { fleetApp } from "./handlers/index.js";
 import { healthRoute } from "./http/health.js";
@@ -25,6 +29,8 @@ export interface WebhookServerOptions {
   githubThrottle?: boolean;
   /** Real ms a GitHub request may wait for an answer before it is retried. */
   githubTimeoutMs?: number;
+  /** How long a repository's fleet.yml is reused without a push changing it; 0 reads it each time. */
+  configCacheTtlMs?: number;
   port: number;
   host: string | undefined;
   /** Pages served beside the webhooks: metrics, the dashboard. */
@@ -52,8 +58,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.githubApiUrl ? { baseUrl: options.githubApiUrl } : {}),
   });
   probot.onAny((event) => webhooksReceived.inc({ event: event.name }));
+  const configTtlMs = options.configCacheTtlMs ?? DEFAULT_CONFIG_CACHE_TTL_MS;
+  const configCache =
+    configTtlMs > 0
+      ? createFleetConfigCache({ clock: options.clock ?? systemClock, ttlMs: configTtlMs })
+      : undefined;
   const middleware = await createNodeMiddleware(
-    fleetApp({ db: options.db, ...(options.clock ? { clock: options.clock } : {}) }),
+    fleetApp({
+      db: options.db,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(configCache ? { configCache } : {}),
+    }),
     {
       probot,
       webhooksPath: options.webhookPath,

@@ -60,6 +60,9 @@ export const agentSchema = z
   .strict();
 
 /** Lock files never count towards a PR's size (Prow's size plugin skips generated files too). */
+/** Where a repository keeps its configuration, on its default branch. */
+export const FLEET_CONFIG_PATH = ".github/fleet.yml";
+
 export const DEFAULT_SIZE_IGNORE = [
   "**/package-lock.json",
   "**/yarn.lock",

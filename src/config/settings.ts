@@ -27,6 +27,12 @@ const envSchema = z.object({
       error: "a duration like 15m, or 0 or off for no sweep",
     })
     .prefault("15m"),
+  // 0 or off: read fleet.yml from GitHub for every event.
+  FLEET_CONFIG_CACHE_TTL: z
+    .union([z.enum(["0", "off"]).transform(() => 0), durationSchema], {
+      error: "a duration like 1m, or 0 or off for no cache",
+    })
+    .prefault("1m"),
   FLEET_RUNNER_ID: z.string().optional(),
   FLEET_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   FLEET_LEASE_TTL: durationSchema.prefault("60s"),
@@ -58,6 +64,8 @@ export interface Settings {
   githubTimeoutMs?: number;
   /** Configured ms between sweeps for failed webhook deliveries; 0 turns the sweep off. */
   redeliveryIntervalMs?: number;
+  /** Configured ms a repository's fleet.yml is reused without a push changing it; 0: never. */
+  configCacheTtlMs?: number;
   runnerId: string | undefined;
   runnerConcurrency: number;
   leaseTtlMs: number;
@@ -91,6 +99,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubThrottle: e.FLEET_GITHUB_THROTTLE === "true",
     githubTimeoutMs: e.FLEET_GITHUB_TIMEOUT,
     redeliveryIntervalMs: e.FLEET_REDELIVERY_INTERVAL,
+    configCacheTtlMs: e.FLEET_CONFIG_CACHE_TTL,
     runnerId: e.FLEET_RUNNER_ID,
     runnerConcurrency: e.FLEET_RUNNER_CONCURRENCY,
     leaseTtlMs: e.FLEET_LEASE_TTL,

@@ -4,6 +4,7 @@ import { retryFromCheckbox } from "../dashboard-issue/retry-from-checkbox.js";
 import type { Db } from "../db/client.js";
 import { resumeRepo } from "../db/queries/index.js";
 import { configHealthGitHub } from "../github/config-health-github.js";
+import { type FleetConfigCache, uncachedFleetConfig } from "../github/fleet-config-cache.js";
 import { issueGitHub } from "../github/octokit-github.js";
 import { pullGitHub } from "../github/pull-github.js";
 import { onChecksChanged, onPullChanged, onPullClosed, reevaluateRepo } from "../merge/index.js";
@@ -31,9 +32,11 @@ const HANDLED = new Set([
   "push",
 ]);
 
-function githubFor(context: Context<"issues" | "issue_comment">) {
+function githubFor(context: Context<"issues" | "issue_comment">, configs: FleetConfigCache) {
   const repo = context.payload.repository.full_name;
-  return issueGitHub(context.octokit, repo, () => context.config("fleet.yml"));
+  return issueGitHub(context.octokit, repo, () =>
+    configs.read(repo, () => context.config("fleet.yml")),
+  );
 }
 
 type PullContext = Context<
@@ -45,7 +48,13 @@ function pullGitHubFor(context: PullContext) {
 }
 
 /** The Probot app: each handler turns one event into one domain call. */
-export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
+export function fleetApp(deps: {
+  db: Db;
+  clock?: Clock;
+  /** Without one, every event that needs fleet.yml reads it from GitHub. */
+  configCache?: FleetConfigCache;
+}): ApplicationFunction {
+  const configs = deps.configCache ?? uncachedFleetConfig;
   return (app) => {
     const domain = (context: { log: Context["log"] }) => ({ db: deps.db, log: context.log });
     const policy = (context: { log: Context["log"] }) => ({
@@ -57,19 +66,21 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
       const facts = issueFacts(context);
       if (!facts) return;
       const health = configHealthGitHub(context.octokit, context.payload.repository.full_name);
-      await onIssueLabeled(domain(context), githubFor(context), facts, health);
+      await onIssueLabeled(domain(context), githubFor(context, configs), facts, health);
     });
     app.on("issues.unlabeled", async (context) => {
       const facts = issueFacts(context);
-      if (facts) await onIssueWithdrawn(domain(context), githubFor(context), facts, "unlabeled");
+      if (facts)
+        await onIssueWithdrawn(domain(context), githubFor(context, configs), facts, "unlabeled");
     });
     app.on("issues.closed", async (context) => {
       const facts = issueFacts(context);
-      if (facts) await onIssueWithdrawn(domain(context), githubFor(context), facts, "closed");
+      if (facts)
+        await onIssueWithdrawn(domain(context), githubFor(context, configs), facts, "closed");
     });
     app.on("issues.edited", async (context) => {
       const { payload } = context;
-      await retryFromCheckbox(domain(context), githubFor(context), {
+      await retryFromCheckbox(domain(context), githubFor(context, configs), {
         deliveryId: context.id,
         repoFullName: payload.repository.full_name,
         issueNumber: payload.issue.number,
@@ -90,7 +101,7 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
             return resumed;
           },
         },
-        githubFor(context),
+        githubFor(context, configs),
         commentFacts(context),
       );
     });
@@ -103,6 +114,15 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
         ...(c.modified ?? []),
         ...(c.removed ?? []),
       ]);
+      const defaultBranch = payload.repository.default_branch ?? "main";
+      configs.notePush({
+        repoFullName: payload.repository.full_name,
+        ref: payload.ref,
+        defaultBranch,
+        touched,
+        commitCount: payload.commits.length,
+        forced: payload.forced,
+      });
       await onDefaultBranchPush(
         domain(context),
         configHealthGitHub(context.octokit, payload.repository.full_name),
@@ -110,7 +130,7 @@ export function fleetApp(deps: { db: Db; clock?: Clock }): ApplicationFunction {
           repo: {
             fullName: payload.repository.full_name,
             installationId,
-            defaultBranch: payload.repository.default_branch ?? "main",
+            defaultBranch,
           },
           ref: payload.ref,
           after: payload.after,

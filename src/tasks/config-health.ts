@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ConfigError } from "../config/fleet-config.js";
+import { type ConfigError, FLEET_CONFIG_PATH } from "../config/fleet-config.js";
 import { checkFleetConfigText, type LocatedConfigError } from "../config/fleet-config-file.js";
 import type { Db } from "../db/client.js";
 import {
@@ -15,8 +15,6 @@ import {
   configFixedComment,
   configStillBrokenComment,
 } from "./config-messages.js";
-
-export const FLEET_CONFIG_PATH = ".github/fleet.yml";
 
 /** What checking a repo's fleet.yml needs from GitHub. */
 export interface ConfigHealthGitHub {
