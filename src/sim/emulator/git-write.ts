@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { execa } from "execa";
-import { type CommitInfo, git } from "./git.js";
+import { type CommitInfo, git, gitResult } from "./git.js";
 
 /**
  * What GitHub itself writes into a repository: commits made in the web UI and merges of pulls.
@@ -42,21 +41,15 @@ export async function mergeTree(
   ours: string,
   theirs: string,
 ): Promise<MergeTreeResult> {
-  const result = await execa(
-    "git",
-    [
-      "--git-dir",
-      gitDir,
-      "merge-tree",
-      "--write-tree",
-      "--name-only",
-      "--no-messages",
-      ours,
-      theirs,
-    ],
-    { reject: false },
-  );
-  const [tree = "", ...files] = result.stdout.split("\n").filter(Boolean);
+  const result = await gitResult(gitDir, [
+    "merge-tree",
+    "--write-tree",
+    "--name-only",
+    "--no-messages",
+    ours,
+    theirs,
+  ]);
+  const [tree = "", ...files] = result.stdout.toString("utf8").split("\n").filter(Boolean);
   if (result.exitCode === 0) return { clean: true, tree };
   if (result.exitCode === 1) return { clean: false, conflicts: [...new Set(files)] };
   throw new Error(`git merge-tree failed: ${result.stderr}`);

@@ -1,5 +1,5 @@
 import { mkdir, rm } from "node:fs/promises";
-import { execa } from "execa";
+import { type GitResult, runGit } from "./git-process.js";
 
 /** The emulated remotes are real bare repositories; everything here shells out to `git`. */
 
@@ -10,17 +10,41 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: "emulator@127.0.0.1",
 };
 
+/** Runs git on a bare repository; resolves whatever the exit code. */
+export function gitResult(
+  gitDir: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<GitResult> {
+  return runGit(["--git-dir", gitDir, ...args], {
+    env: { ...IDENTITY, GIT_TERMINAL_PROMPT: "0", ...env },
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
+/** Runs git on a bare repository and gives its output; a failing command throws. */
 export async function git(
   gitDir: string,
   args: string[],
   input?: string,
   env: Record<string, string> = {},
 ): Promise<string> {
-  const result = await execa("git", ["--git-dir", gitDir, ...args], {
-    env: { ...IDENTITY, GIT_TERMINAL_PROMPT: "0", ...env },
-    ...(input === undefined ? {} : { input }),
-    stripFinalNewline: false,
-  });
+  return (await gitBytes(gitDir, args, input, env)).toString("utf8");
+}
+
+async function gitBytes(
+  gitDir: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<Buffer> {
+  const result = await gitResult(gitDir, args, input, env);
+  if (result.exitCode !== 0) {
+    throw new Error(
+      `git ${args.join(" ")} failed with exit code ${result.exitCode}: ${result.stderr.trim()}`,
+    );
+  }
   return result.stdout;
 }
 
@@ -39,23 +63,26 @@ export async function initBareRepo(
   files: Record<string, string>,
 ): Promise<string> {
   await mkdir(gitDir, { recursive: true });
-  await execa("git", ["init", "--bare", "--quiet", `--initial-branch=${defaultBranch}`, gitDir]);
+  const init = await runGit([
+    "init",
+    "--bare",
+    "--quiet",
+    `--initial-branch=${defaultBranch}`,
+    gitDir,
+  ]);
+  if (init.exitCode !== 0) throw new Error(`git init ${gitDir} failed: ${init.stderr.trim()}`);
   // A throwaway index builds nested trees without needing a working copy.
-  const index = `${gitDir}/emulator-seed.index`;
-  const withIndex = { env: { ...IDENTITY, GIT_INDEX_FILE: index } };
+  const withIndex = { GIT_INDEX_FILE: `${gitDir}/emulator-seed.index` };
   const entries: string[] = [];
   for (const [path, content] of Object.entries(files)) {
     const sha = (await git(gitDir, ["hash-object", "-w", "--stdin"], content)).trim();
     entries.push(`100644 blob ${sha}\t${path}\n`);
   }
-  await execa("git", ["--git-dir", gitDir, "update-index", "--add", "--index-info"], {
-    ...withIndex,
-    input: entries.join(""),
-  });
-  const tree = (await execa("git", ["--git-dir", gitDir, "write-tree"], withIndex)).stdout.trim();
+  await git(gitDir, ["update-index", "--add", "--index-info"], entries.join(""), withIndex);
+  const tree = (await git(gitDir, ["write-tree"], undefined, withIndex)).trim();
   const commit = (await git(gitDir, ["commit-tree", tree, "-m", "Initial commit"])).trim();
   await git(gitDir, ["update-ref", `refs/heads/${defaultBranch}`, commit]);
-  await rm(index, { force: true });
+  await rm(withIndex.GIT_INDEX_FILE, { force: true });
   return commit;
 }
 
@@ -117,11 +144,7 @@ async function readPathUncached(gitDir: string, spec: string): Promise<TreeEntry
   const [sha, type] = check.split(" ");
   if (!sha || !type || type === "missing" || check.endsWith("missing")) return null;
   if (type === "blob") {
-    const result = await execa("git", ["--git-dir", gitDir, "cat-file", "blob", sha], {
-      encoding: "buffer",
-      stripFinalNewline: false,
-    });
-    const content = Buffer.from(result.stdout);
+    const content = await gitBytes(gitDir, ["cat-file", "blob", sha]);
     return { kind: "file", sha, size: content.length, content };
   }
   if (type !== "tree") return null;

@@ -190,7 +190,13 @@ export class WebhookSender {
       record.durationMs = Date.now() - startedAt;
     }
     this.opts.log?.debug(
-      { delivery: record.id, event: record.event, action: record.action, status: record.status },
+      {
+        delivery: record.id,
+        event: record.event,
+        action: record.action,
+        status: record.status,
+        durationMs: record.durationMs,
+      },
       "webhook delivered",
     );
     return record;
