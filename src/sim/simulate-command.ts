@@ -21,6 +21,7 @@ export async function runSimulationCommand(
   const report = await simulate(scenario, {
     log,
     keepFiles: process.env.FLEET_SIM_KEEP === "1",
+    stopOnSignals: true,
     ...(options.speed ? { speed: options.speed } : {}),
   }).finally(() => progress.stop());
   process.stdout.write(

@@ -49,6 +49,11 @@ export interface SimulateOptions {
   env?: Record<string, string>;
   /** Told every process the simulation started, before its last-resort cleanup kills leftovers. */
   onProcesses?: (spawned: SpawnedProcesses) => void;
+  /**
+   * On SIGINT or SIGTERM, stop every runner, agent, server and database the simulation started,
+   * remove its files, then end the process by that signal (for the command line).
+   */
+  stopOnSignals?: boolean;
 }
 
 /**
@@ -65,6 +70,25 @@ export async function simulate(
   const root = await mkdtemp(join(tmpdir(), "fleet-sim-"));
   const journalFile = join(root, "journal.jsonl");
   const cleanups: Array<() => Promise<unknown>> = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () => {
+    cleaning ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((error: unknown) =>
+          log.warn({ err: error }, "simulation cleanup failed"),
+        );
+      }
+      if (options.keepFiles) log.info({ root }, "simulation files kept");
+      else await rm(root, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const interrupted = (signal: NodeJS.Signals) => {
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
+    log.warn({ signal }, "simulation interrupted; stopping what it started");
+    void cleanUp().finally(() => process.kill(process.pid, signal));
+  };
+  if (options.stopOnSignals) process.on("SIGINT", interrupted).on("SIGTERM", interrupted);
   const started = performance.now();
   try {
     let databaseUrl = options.databaseUrl;
@@ -273,13 +297,8 @@ export async function simulate(
       webhookStatuses: emulator.deliveries().map((d) => d.status ?? 0),
     });
   } finally {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) =>
-        log.warn({ err: error }, "simulation cleanup failed"),
-      );
-    }
-    if (options.keepFiles) log.info({ root }, "simulation files kept");
-    else await rm(root, { recursive: true, force: true });
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
+    await cleanUp();
   }
 }
 

@@ -63,6 +63,7 @@ async function main(options: ChaosOptions): Promise<number> {
       log,
       size,
       keepFiles: process.env.FLEET_SIM_KEEP === "1",
+      stopOnSignals: true,
       ...(options.speed ? { speed: options.speed } : {}),
     }).finally(() => progress.stop());
     runs.push(run);

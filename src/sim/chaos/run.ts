@@ -41,6 +41,8 @@ export interface ChaosRunOptions {
   /** Overrides the drawn scenario's speed. */
   speed?: number;
   keepFiles?: boolean;
+  /** Stops the night's processes on SIGINT or SIGTERM, then ends by that signal (the CLI). */
+  stopOnSignals?: boolean;
 }
 
 /** Draws the seed's night, plays it against the real fleet, and checks every invariant. */
@@ -54,6 +56,7 @@ export async function runChaosSeed(seed: number, options: ChaosRunOptions): Prom
       serverProcess: true,
       env: { ...CHAOS_ENV },
       keepFiles: options.keepFiles ?? false,
+      stopOnSignals: options.stopOnSignals ?? false,
       onProcesses: (processes) => {
         spawned = processes;
       },
