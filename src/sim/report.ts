@@ -158,6 +158,24 @@ export interface AttemptFact {
   endedAt: number | null;
 }
 
+/**
+ * The attempt that ran an agent whose wrapper pid never reached the database (its runner was
+ * killed between spawning the wrapper and recording it): the one attempt of the issue without
+ * a pid that was live when the agent started.
+ */
+function unrecordedAttemptOf(
+  life: { startedAt: number },
+  attempts: readonly AttemptFact[],
+): AttemptFact | undefined {
+  const live = attempts.filter(
+    (a) =>
+      a.pid === null &&
+      a.startedAt <= life.startedAt &&
+      (a.endedAt === null || a.endedAt >= life.startedAt),
+  );
+  return live.length === 1 ? live[0] : undefined;
+}
+
 /** What the report is computed from: the journal, the app's tables and the emulator's state. */
 export interface ReportFacts {
   scenario: Scenario;
@@ -255,7 +273,9 @@ export function buildReport(facts: ReportFacts): SimulationReport {
   const killed = killedHealthy({
     lives,
     cancelledAt: facts.cancelledAt,
-    attemptOf: (life) => (life.ppid === undefined ? undefined : attemptByWrapper.get(life.ppid)),
+    attemptOf: (life) =>
+      (life.ppid === undefined ? undefined : attemptByWrapper.get(life.ppid)) ??
+      unrecordedAttemptOf(life, facts.attempts.get(life.key) ?? []),
     outages: facts.outages,
     leaseTtlRealMs: facts.leaseTtlMs / facts.speed,
   });

@@ -205,18 +205,26 @@ describe("the simulation report", () => {
           killed("a/b#3", 13, 1003), // unlabeled before it died
           // spawned by runner b just before its death, first heard of after it: still b's agent
           { ...killed("a/b#4", 14, 1004), at: 220 },
+          // runner b died before it could record the wrapper's pid: its attempt is still known
+          killed("a/b#5", 15, 1005),
+          // no pid recorded, but by runner a, which came back within its lease: must not die
+          killed("a/b#6", 16, 1006),
         ],
         deaths: new Map([
           [11, 300],
           [12, 300],
           [13, 300],
           [14, 300],
+          [15, 300],
+          [16, 300],
         ]),
         attempts: new Map([
           ["a/b#1", [attemptBy("a", 1001)]],
           ["a/b#2", [attemptBy("b", 1002)]],
           ["a/b#3", [attemptBy("a", 1003)]],
           ["a/b#4", [attemptBy("b", 1004)]],
+          ["a/b#5", [{ ...attemptBy("b", 0), pid: null }]],
+          ["a/b#6", [{ ...attemptBy("a", 0), pid: null }]],
         ]),
         cancelledAt: new Map([["a/b#3", 250]]),
         outages: [
@@ -226,8 +234,8 @@ describe("the simulation report", () => {
         leaseTtlMs: 50,
       }),
     );
-    expect(report.totals.killedHealthy).toBe(1);
-    expect(report.anomalies.killedHealthy.map((a) => a.key)).toEqual(["a/b#1"]);
+    expect(report.totals.killedHealthy).toBe(2);
+    expect(report.anomalies.killedHealthy.map((a) => a.key)).toEqual(["a/b#1", "a/b#6"]);
     expect(report.issues.map((i) => i.agents[0]?.end)).toEqual([
       "killed",
       "killed",
