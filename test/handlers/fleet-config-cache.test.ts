@@ -2,48 +2,32 @@ import { randomUUID } from "node:crypto";
 import examples from "@octokit/webhooks-examples";
 import nock from "nock";
 import type { Probot } from "probot";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/config/clock.js";
-import type { Db } from "../../src/db/client.js";
-import { events, repoStates, tasks } from "../../src/db/schema.js";
 import { createFleetConfigCache } from "../../src/github/fleet-config-cache.js";
 import { fleetApp } from "../../src/handlers/index.js";
 import { API, strictNock } from "../helpers/github-nock.js";
 import { issuesPayload } from "../helpers/payloads.js";
 import { testProbot } from "../helpers/probot.js";
-import { createTestDatabase } from "../support/db.js";
+import { useTestDatabase } from "../support/db.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const CONFIG_PATH = "/contents/.github%2Ffleet.yml";
 const TTL_MS = 60_000;
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: Db;
+const database = useTestDatabase({ truncate: ["events", "tasks", "repo_states"] });
 let probot: Probot;
 /** The cache's time, moved by hand. */
 let now: number;
 
 strictNock();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = database.db;
-});
-
-afterAll(async () => {
-  await database?.close();
-});
-
 beforeEach(async () => {
-  await db.delete(events);
-  await db.delete(tasks);
-  await db.delete(repoStates);
   now = 1_000_000;
   const clock: Clock = { now: () => now, scale: (ms) => ms, sleep: async () => {} };
   probot = testProbot();
-  await probot.load(
-    fleetApp({ db, configCache: createFleetConfigCache({ clock, ttlMs: TTL_MS }) }),
-  );
+  const configCache = createFleetConfigCache({ clock, ttlMs: TTL_MS });
+  await probot.load(fleetApp({ db: database.db, configCache }));
   nock(API)
     .post("/app/installations/4242/access_tokens")
     .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
@@ -67,18 +51,20 @@ async function ignoredLabel(number: number) {
 
 type PushExample = Record<string, unknown> & {
   ref: string;
+  after: string;
   commits: Array<Record<string, unknown>>;
   repository: Record<string, unknown>;
 };
 
+const PUSH_EXAMPLE = (examples as unknown as { name: string; examples: PushExample[] }[]).find(
+  (e) => e.name === "push",
+)?.examples[0] as PushExample;
+/** The commit the push example ends at: the health check reads the pushed file there. */
+const PUSHED_SHA = PUSH_EXAMPLE.after;
+
 /** A real push payload to Codertocat/Hello-World, changing `files` on `branch`. */
 async function push(branch: string, files: string[], repo = "Codertocat/Hello-World") {
-  const group = (examples as unknown as { name: string; examples: PushExample[] }[]).find(
-    (e) => e.name === "push",
-  );
-  const source = group?.examples[0];
-  if (!source) throw new Error("no push example payload");
-  const payload = structuredClone(source);
+  const payload = structuredClone(PUSH_EXAMPLE);
   const [owner = "", name = ""] = repo.split("/");
   payload.ref = `refs/heads/${branch}`;
   payload.repository = {
@@ -109,10 +95,9 @@ describe("the fleet.yml cache", () => {
     fleetConfigRead();
     await ignoredLabel(1);
     // The push itself checks the new file at its commit for the configuration health.
-    const sha = (await pushedAfter()) as string;
     nock(API)
       .get(`${REPO}${CONFIG_PATH}`)
-      .query({ ref: sha })
+      .query({ ref: PUSHED_SHA })
       .reply(200, "trigger: { label: fleet-go }\n", { "content-type": "text/plain" });
     await push("master", [".github/fleet.yml"]);
     const reread = fleetConfigRead();
@@ -131,10 +116,9 @@ describe("the fleet.yml cache", () => {
   it("forgets it when the owner's .github repository changes its fleet.yml", async () => {
     fleetConfigRead();
     await ignoredLabel(1);
-    const sha = (await pushedAfter()) as string;
     nock(API)
       .get(`/repos/Codertocat/.github${CONFIG_PATH}`)
-      .query({ ref: sha })
+      .query({ ref: PUSHED_SHA })
       .reply(200, "agent: { timeout: 1h }\n", { "content-type": "text/plain" });
     await push("master", [".github/fleet.yml"], "Codertocat/.github");
     const reread = fleetConfigRead();
@@ -162,11 +146,3 @@ describe("the fleet.yml cache", () => {
     expect(reread.isDone()).toBe(true);
   });
 });
-
-/** The `after` sha of the push example, which the health check reads the file at. */
-async function pushedAfter(): Promise<unknown> {
-  const group = (examples as unknown as { name: string; examples: { after: string }[] }[]).find(
-    (e) => e.name === "push",
-  );
-  return group?.examples[0]?.after;
-}
