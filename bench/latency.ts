@@ -11,7 +11,6 @@
  * performance.timeOrigin + performance.now()); the agent reads bash's $EPOCHREALTIME; the stage
  * times are PostgreSQL's now(). All three are the same host's realtime clock.
  */
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,9 +23,8 @@ import { createClock } from "../src/config/clock.js";
 import { createDb } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { ACTIVE_STATES } from "../src/db/task-states.js";
-import { appKeyPair } from "../src/sim/app-keys.js";
 import { startAppServer } from "../src/sim/app-server.js";
-import { startEmulator } from "../src/sim/emulator/index.js";
+import { startEmulatedApp } from "../src/sim/emulated-app.js";
 import { RunnerProcesses } from "../src/sim/runner-process.js";
 import { printMachine } from "./machine.js";
 import { benchPostgres } from "./postgres.js";
@@ -66,14 +64,10 @@ async function main(): Promise<void> {
     await migrate(db);
 
     const log = pino({ level: "info" }, destination({ dest: join(root, "app.log"), sync: false }));
-    const { privateKey, publicKey } = appKeyPair();
-    const webhookSecret = randomBytes(20).toString("hex");
-    const emulator = await startEmulator({
-      gitRoot: join(root, "remotes"),
-      webhookSecret,
+    const { emulator, privateKey, webhookSecret } = await startEmulatedApp({
       appId: APP_ID,
-      appPublicKey: publicKey,
-      log: log.child({ name: "emulator" }),
+      gitRoot: join(root, "remotes"),
+      log,
     });
     cleanups.push(() => emulator.close());
     const server = await startAppServer({

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,15 +7,15 @@ import { type Clock, createClock } from "../config/clock.js";
 import { DASHBOARD_DEBOUNCE_MS } from "../dashboard-issue/updater.js";
 import { createDb } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
-import { appKeyPair } from "./app-keys.js";
 import { type AppServer, startAppServer } from "./app-server.js";
 import { unrevertedBadCommits } from "./bad-commits.js";
 import type { SpawnedProcesses } from "./chaos/leftovers.js";
 import { canMissWebhooks, settledWithRedeliveries } from "./chaos/missed-deliveries.js";
 import { type RestartablePostgres, startRestartablePostgres } from "./chaos/postgres.js";
 import { startAppServerProcess } from "./chaos/server-process.js";
+import { startEmulatedApp } from "./emulated-app.js";
 import { diffFiles, listBranches } from "./emulator/git.js";
-import { type Emulator, type PullSummary, startEmulator } from "./emulator/index.js";
+import type { Emulator, PullSummary } from "./emulator/index.js";
 import { faultPlan, simGitHubTimeoutMs } from "./fault-plan.js";
 import type { IdlePeriod } from "./idle.js";
 import { measureQuiet, redeliverySweepCalls } from "./idle.js";
@@ -103,14 +102,10 @@ export async function simulate(
     cleanups.push(close);
     await migrate(db);
 
-    const { privateKey, publicKey } = appKeyPair();
-    const webhookSecret = randomBytes(20).toString("hex");
-    const emulator = await startEmulator({
-      gitRoot: join(root, "remotes"),
-      webhookSecret,
+    const { emulator, privateKey, webhookSecret } = await startEmulatedApp({
       appId: APP_ID,
-      appPublicKey: publicKey,
-      log: log.child({ name: "emulator" }),
+      gitRoot: join(root, "remotes"),
+      log,
     });
     cleanups.push(() => emulator.close());
     const githubTimeoutMs = simGitHubTimeoutMs(scenario);
