@@ -3,6 +3,7 @@ import { createLogger } from "../../src/log.js";
 import { repeatCommand } from "../../src/sim/chaos/format.js";
 import { SHORT_SIZE } from "../../src/sim/chaos/generate.js";
 import { type ChaosRun, runChaosSeed } from "../../src/sim/chaos/run.js";
+import { INVARIANT_NAMES } from "./invariant-names.js";
 
 /**
  * The CI chaos suite: a fixed list of seeds, each a short night with every kind of fault (runner
@@ -32,16 +33,7 @@ describe.each(SEEDS)("chaos seed %i", (seed) => {
     expect(run.injected?.storms).toBeGreaterThanOrEqual(1);
   }, 300_000);
 
-  it.each([
-    "no task lost",
-    "no duplicate dispatch",
-    "no healthy agent killed",
-    "no orphan process",
-    "no leaked worktree",
-    "no bad commit on a default branch",
-    "no fleet process crashed",
-    "no invalid GitHub API call",
-  ])("%s", (name) => {
+  it.each(INVARIANT_NAMES)("%s", (name) => {
     const invariant = run?.invariants.find((i) => i.name === name);
     expect(invariant, `seed ${seed}: the night did not run; ${repeat}`).toBeDefined();
     expect(invariant?.details, `seed ${seed}: ${name} broke; ${repeat}`).toEqual([]);
