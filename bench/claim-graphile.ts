@@ -7,8 +7,8 @@
 import { EventEmitter } from "node:events";
 import { Logger, makeWorkerUtils, run, type WorkerEvents } from "graphile-worker";
 import pg from "pg";
+import { runStatement } from "../src/db/scratch-database.js";
 import { type Contender, Round, withDeadline } from "./claim-round.js";
-import { runStatement } from "./postgres.js";
 
 const quiet = new Logger(() => (level, message) => {
   if (level === "error") console.error(`graphile-worker: ${message}`);

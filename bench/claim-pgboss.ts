@@ -9,8 +9,8 @@
 
 import pg from "pg";
 import PgBoss from "pg-boss";
+import { runStatement } from "../src/db/scratch-database.js";
 import { type Contender, Round, withDeadline } from "./claim-round.js";
-import { runStatement } from "./postgres.js";
 
 const MIN_POLLING_SECONDS = 0.5;
 

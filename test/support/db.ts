@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { createDb, type Db } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
+import { createScratchDatabase } from "../../src/db/scratch-database.js";
 
 export interface TestDatabase {
   url: string;
@@ -14,19 +14,16 @@ export interface TestDatabase {
 
 /** A fresh, migrated database for one test file; close() drops it. Call from beforeAll. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = inject("adminDatabaseUrl");
-  const name = `fleet_t_${randomBytes(6).toString("hex")}`;
-  await adminQuery(adminUrl, `create database ${name}`);
-  const url = withDatabase(adminUrl, name);
-  const { db, pool, close } = createDb(url);
+  const scratch = await createScratchDatabase(inject("adminDatabaseUrl"), "fleet_t");
+  const { db, pool, close } = createDb(scratch.url);
   await migrate(db);
   return {
-    url,
+    url: scratch.url,
     db,
     pool,
     close: async () => {
       await close();
-      await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+      await scratch.drop();
     },
   };
 }
@@ -87,20 +84,4 @@ function truncateStatement(tables: readonly string[], restartIdentity: boolean):
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
   }
   return `truncate ${tables.join(", ")}${restartIdentity ? " restart identity" : ""} cascade`;
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
